@@ -25,3 +25,7 @@ bench:
 peers:
     ../shared/bench/setup.sh
     ../shared/bench/peers.sh
+
+# Regenerate the standalone Jobfile parser after changing grammar/jobfile.lark
+parser:
+    python -m runner.syntax.build_parser

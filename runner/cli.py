@@ -92,7 +92,8 @@ def build_parsers(prog: str = "jobrun") -> dict[str, argparse.ArgumentParser]:
     analyze.add_argument("positionals", nargs="*", metavar="FILE|VAR=value")
 
     create = _Parser(prog=f"{prog} create", allow_abbrev=False,
-                     description="Write a runnable sample workflow (YAML, JSON or Jobfile by extension).")
+                     description="Write a runnable sample workflow: YAML (.yaml, .yml), JSON (.json) "
+                                 "or otherwise a Jobfile.")
     _add_common(create)
     create.add_argument("--name", default="Sample CI/CD Pipeline", help="the workflow's name")
     create.add_argument("--output", "-o", default="jobrun.yaml", metavar="FILE",
@@ -138,9 +139,10 @@ def parse_args(argv: Sequence[str]) -> Invocation:
         parser = _Parser(prog="jobrun convert", allow_abbrev=False,
                          description="Translate a workflow: Jobfile <-> YAML/JSON (by extension).")
         _add_common(parser)
-        parser.add_argument("input", metavar="IN")
-        parser.add_argument("output", metavar="OUT")
-        return Invocation(command, parser.parse_args(argv))
+        parser.add_argument("input", metavar="IN", help="a Jobfile, .yaml/.yml or .json workflow")
+        parser.add_argument("output", metavar="OUT", help="where to write it; the format follows the extension")
+        parser.add_argument("positionals", nargs="*", metavar="VAR=value", help="Jobfile variable overrides")
+        return Invocation(command, parser.parse_intermixed_args(argv))
     parser = build_parsers()[command]
     # `--graph` alone means `--graph=text`; its value is only ever given with `=`.
     argv = ["--graph=text" if a == "--graph" else a for a in argv]

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from runner.cli import Invocation
 from runner.errors import UsageError
-from runner.ir import Workflow
+from runner.ir import Document, Workflow
 from runner.load import load_workflow
 from runner.plan import Plan, make_plan, select
 
@@ -20,6 +20,8 @@ from runner.plan import Plan, make_plan, select
 def dispatch(inv: Invocation, out: TextIO, err: TextIO) -> int:
     if inv.command == "create":
         return create(inv, out)
+    if inv.command == "convert":
+        return convert(inv, out)
     if inv.command == "analyze":
         return analyze(inv, out)
     args = inv.args
@@ -93,24 +95,46 @@ def analyze(inv: Invocation, out: TextIO) -> int:
     return 0
 
 
-def create(inv: Invocation, out: TextIO) -> int:
+def render_document(doc: Document, target: Path) -> str:
     from runner.load import file_format
+    from runner.syntax import emit
+
+    fmt = file_format(target)
+    if fmt == "json":
+        return emit.dump_json(emit.to_data(doc))
+    if fmt == "yaml":
+        return emit.dump_yaml(emit.to_data(doc))
+    return emit.to_jobfile(doc)
+
+
+def create(inv: Invocation, out: TextIO) -> int:
     from runner.sample import sample_workflow
+    from runner.source import Source
+    from runner.syntax import data, emit
 
     target = Path(inv.args.output)
     if target.exists():
         raise UsageError(f"'{target}' already exists; not overwriting it",
                          hint="pass another --output, or remove the file first")
-    data: dict[str, Any] = sample_workflow(inv.args.name)
-    fmt = file_format(target)
-    if fmt == "json":
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    elif fmt == "yaml":
-        from runner.syntax.emit import dump_yaml
+    sample = sample_workflow(inv.args.name)
+    doc = data.parse(Source(target.with_suffix(".yaml"), emit.dump_yaml(sample)))
+    write_text(str(target), render_document(doc, target), "the sample workflow")
+    out.write(f"Wrote {target} ({len(doc.jobs)} jobs). Run it with: jobrun run {target}\n")
+    return 0
 
-        text = dump_yaml(data)
-    else:
-        raise UsageError(f"cannot write '{target}': use a .yaml, .yml or .json name")
-    write_text(str(target), text, "the sample workflow")
-    out.write(f"Wrote {target} ({len(data['jobs'])} jobs). Run it with: jobrun run {target}\n")
+
+def convert(inv: Invocation, out: TextIO) -> int:
+    """Translate one file; its imports stay imports. The input is validated
+    first (imports included), so nothing invalid is written."""
+    source, target = Path(inv.args.input), Path(inv.args.output)
+    if source.resolve() == target.resolve():
+        raise UsageError(f"convert would overwrite its input '{source}'")
+    if source.resolve().parent != target.resolve().parent:
+        raise UsageError(f"convert writes '{target}' beside '{source}' only",
+                         hint="paths in a workflow are relative to its file's directory: "
+                              "write the output in the same directory, then move both")
+    with gc_paused():
+        workflow = load_workflow(source, inv.variables)
+    write_text(str(target), render_document(workflow.documents[0], target), "the converted workflow")
+    out.write(f"Wrote {target} ({len(workflow.documents[0].jobs)} jobs)\n")
     return 0

@@ -24,7 +24,7 @@ def render(diagnostic: Diagnostic, *, color: bool = False) -> str:
     span = diagnostic.span
     lines: list[str] = []
     if diagnostic.headline == "located" and span is not None:
-        where = span.location + (f":{span.col}" if diagnostic.column else "")
+        where = span.location + (f":{span.col}" if span.source.columns else "")
         lines.append(f"{paint(_BOLD, where)}: {paint(_RED, 'error')}: {diagnostic.message}")
     else:
         lines.append(f"{paint(_RED, 'Error')}: {diagnostic.message}")

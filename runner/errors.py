@@ -33,7 +33,8 @@ class Diagnostic:
     `headline` picks the first line's form: "located" gives the compiler-style
     `FILE:LINE: error: MESSAGE` used for syntax and schema errors; "plain" gives
     `Error: MESSAGE` (the fixed forms of SPEC section 5), followed by the
-    location on the next line.
+    location on the next line. Jobfile locations name the column too
+    (`FILE:LINE:COL`), as their syntax is finer than YAML's.
     """
 
     message: str
@@ -41,7 +42,6 @@ class Diagnostic:
     hint: str | None = None
     notes: tuple[str, ...] = ()
     headline: Headline = "located"
-    column: bool = False
 
 
 class JobrunError(Exception):
@@ -56,10 +56,9 @@ class JobrunError(Exception):
         *,
         hint: str | None = None,
         notes: tuple[str, ...] = (),
-        column: bool = False,
     ) -> None:
         super().__init__(message)
-        self.diagnostic = Diagnostic(message, span, hint, notes, self.headline, column)
+        self.diagnostic = Diagnostic(message, span, hint, notes, self.headline)
 
     @property
     def message(self) -> str:

@@ -18,6 +18,7 @@ class Source:
 
     path: Path
     text: str
+    columns: bool = False  # errors in this file name their column (Jobfiles) or not (YAML, JSON)
     _lines: list[str] | None = field(default=None, repr=False)
 
     @classmethod

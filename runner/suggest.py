@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
 def suggest(name: str, known: Iterable[str]) -> str | None:
     """The known name closest to `name`, when one is close enough to be a typo."""
+    import difflib
+
     candidates = list(known)
     matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     if matches:

@@ -10,7 +10,6 @@ Running is the kind's `run`, imported lazily so loading a workflow stays cheap.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib import metadata
 
 from runner.kinds.base import COMMON_FIELDS, FIELD_KEYS, JobKind, Problem
 from runner.kinds.builtin import BUILTIN_KINDS
@@ -33,6 +32,8 @@ def _load_entry_points() -> None:
     if _ENTRY_POINTS_LOADED:
         return
     _ENTRY_POINTS_LOADED = True
+    from importlib import metadata  # slow to import: only for names not built in
+
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         if entry.name in _REGISTRY:
             continue

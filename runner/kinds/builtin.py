@@ -52,6 +52,8 @@ class PythonKind(JobKind):
             compile(job.code, f"<job {job.id}>", "exec")
         except SyntaxError as exc:
             yield "command", f"python job '{job.id}' has invalid code: {exc.msg} (line {exc.lineno} of the code)"
+        except ValueError as exc:  # e.g. a NUL character
+            yield "command", f"python job '{job.id}' has invalid code: {exc}"
 
 
 class HttpKind(JobKind):

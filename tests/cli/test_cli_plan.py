@@ -197,7 +197,7 @@ def test_cycle_error_points_at_the_dependency(project, cli, snapshot):
         (["-f", "missing.yaml", "-n"], "Error: cannot read 'missing.yaml': no such file"),
         (["analyze", "-o", "no/such/dir/a.json"], "Error: cannot write the analysis to 'no/such/dir/a.json'"),
         (["analyze", "build"], "Error: analyze takes one job file, not 'build'"),
-        (["create", "--output", "w.toml"], "Error: cannot write 'w.toml': use a .yaml, .yml or .json name"),
+        (["create", "--output", "no/such/dir/w.yaml"], "Error: cannot write the sample workflow to 'no/such/dir/w.yaml'"),
     ],
 )
 def test_bad_command_lines_exit_2(project, cli, argv, message):
