@@ -14,6 +14,7 @@ from runner.errors import (
     LoadError,
     LockError,
     ParseError,
+    ResourceError,
     UsageError,
     ValidationError,
 )
@@ -21,24 +22,53 @@ from runner.ir import Conditions, Document, GlobalConfig, Job, ResourceLimits, R
 from runner.load import find_job_file, load_workflow
 from runner.plan import Plan, make_plan, select
 
+
+def __getattr__(name: str) -> object:
+    """The run-time API loads on first use, so that loading and planning a
+    workflow never import the process and HTTP machinery."""
+    if name in ("Orchestrator",):
+        from runner.orchestrator import Orchestrator
+
+        return Orchestrator
+    if name in ("RunResult", "JobRecord"):
+        from runner.execute import executor
+
+        return getattr(executor, name)
+    if name in ("AttemptContext", "Outcome"):
+        from runner.execute import context
+
+        return getattr(context, name)
+    if name == "job_type":
+        from runner.kinds.custom import job_type
+
+        return job_type
+    raise AttributeError(f"module 'runner' has no attribute {name!r}")
+
 __all__ = [
+    "AttemptContext",
     "Conditions",
     "CycleError",
     "Document",
     "GlobalConfig",
     "Job",
+    "JobRecord",
     "JobrunError",
     "LoadError",
     "LockError",
+    "Orchestrator",
+    "Outcome",
     "ParseError",
     "Plan",
+    "ResourceError",
     "ResourceLimits",
     "RetryConfig",
+    "RunResult",
     "UsageError",
     "ValidationError",
     "Workflow",
     "__version__",
     "find_job_file",
+    "job_type",
     "load_workflow",
     "make_plan",
     "select",

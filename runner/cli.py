@@ -67,6 +67,17 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--graph", metavar="FORMAT", choices=GRAPH_FORMATS,
                         help="print the plan (--graph or --graph=text|dot|mermaid|json); run nothing")
     parser.add_argument("-l", "--list", action="store_true", help="list the jobs with descriptions and tags")
+    parser.add_argument("-j", "--jobs", "-c", "--max-concurrent", dest="jobs", type=_non_negative_int, metavar="N",
+                        help="run up to N jobs at once (default: max_concurrent_jobs, else 4; 0: no limit)")
+    parser.add_argument("-k", "--keep-going", action="store_true",
+                        help="after a failure, go on with jobs that do not depend on it")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the run's results as JSON to FILE")
+    parser.add_argument("--live", action=argparse.BooleanOptionalAction, default=None,
+                        help="redraw a footer of running jobs (default: when stdout is a terminal)")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("-v", "--verbose", action="store_true", help="print every job's output when it ends")
+    output.add_argument("-q", "--quiet", action="store_true", help="print only failures and the final line")
+    output.add_argument("--stream", action="store_true", help="print jobs' output lines as they come, prefixed [job]")
     parser.add_argument("positionals", nargs="*", metavar="TARGET|VAR=value",
                         help="jobs to run (default: the default target, else all); VAR=value sets a variable")
 

@@ -43,7 +43,7 @@ def dispatch(inv: Invocation, out: TextIO, err: TextIO) -> int:
 
         out.write(render_dry_run(plan))
         return 0
-    raise UsageError("running jobs is not available yet; use --dry-run, --graph or --list")
+    return run(inv, workflow, plan, out, err)
 
 
 def load(inv: Invocation) -> Workflow:
@@ -70,8 +70,39 @@ def split_tags(values: list[str]) -> list[str]:
 
 
 def plan_for(workflow: Workflow, inv: Invocation) -> Plan:
+    from runner.state import StateStore
+
     selected = select(workflow, inv.targets, split_tags(inv.args.tags), split_tags(inv.args.skip_tags))
-    return make_plan(workflow, selected)
+    durations = StateStore(workflow.state_dir).estimates(workflow.jobs[i].id for i in selected)
+    return make_plan(workflow, selected, durations)
+
+
+def run(inv: Invocation, workflow: Workflow, plan: Plan, out: TextIO, err: TextIO) -> int:
+    from runner.cli import use_color
+    from runner.orchestrator import Orchestrator
+    from runner.report.console import Console
+    from runner.report.results import ResultsFile
+
+    args = inv.args
+    reporters: list[Any] = []
+    if args.output:
+        results = Path(args.output)
+        try:
+            results.touch()
+        except OSError as exc:
+            raise UsageError(f"cannot write results to '{args.output}': {exc.strerror}") from None
+        reporters.append(ResultsFile(results))
+    live = args.live if args.live is not None else out.isatty()
+    console = Console(out, err, color=use_color(args.color, out), verbose=args.verbose, quiet=args.quiet,
+                      stream=args.stream)
+    if live and not args.quiet:
+        from runner.report.live import LiveConsole
+
+        console = LiveConsole(console)
+    reporters.insert(0, console)
+    orchestrator = Orchestrator(workflow, max_concurrent=args.jobs, keep_going=args.keep_going,
+                                reporters=reporters, err=err, exclusive=True)
+    return orchestrator.run(plan=plan).exit_code
 
 
 def write_text(path: str, text: str, what: str) -> None:

@@ -10,6 +10,7 @@ place that does) and exits with status 2::
      |    |                duplicate id, unknown job, job type, target or tag
      |    +-- CycleError   a dependency cycle; carries the path
      +-- UsageError        a bad command line: flag, value, variable override
+     +-- ResourceError     a job needs more memory than the whole budget
      +-- LockError         another jobrun run holds the state directory
 
 Job outcomes (failed, timed out, skipped) are data, not exceptions: see
@@ -90,6 +91,10 @@ class CycleError(GraphError):
 
 
 class UsageError(JobrunError):
+    headline = "plain"
+
+
+class ResourceError(JobrunError):
     headline = "plain"
 
 

@@ -6,7 +6,7 @@ Indices in a Plan are positions in `plan.jobs` (the selected jobs, file order).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from runner import graph
@@ -134,3 +134,144 @@ def start_order(plan: Plan) -> list[int]:
             if waiting[nxt] == 0:
                 heapq.heappush(ready, (-rest[nxt], nxt))
     return order
+
+
+class Schedule:
+    """The run-time side of a plan: which job may start next, and what a job's
+    end means for the jobs after it. Pure bookkeeping, driven by one thread.
+
+    A job becomes *ready* when everything it waits for has ended. It is then
+    either queued to start (by priority: the heaviest chain still behind it,
+    then file order) or decided at once: skipped (a dependency failed or was
+    skipped, a skip_if_failed job failed, its run_if says so) or cancelled
+    (interrupted). Every such decision is appended to `decisions`, which the
+    caller drains to report them.
+    """
+
+    def __init__(self, plan: Plan, keep_going: bool = False) -> None:
+        import heapq
+
+        self._heapq = heapq
+        self.plan = plan
+        self.keep_going = keep_going
+        n = len(plan.jobs)
+        self.status: list[str | None] = [None] * n  # None: not ended yet
+        self.running: set[int] = set()
+        self.waiting = [len(d) for d in plan.deps]
+        self.dependents = graph.dependents_of(plan.deps)
+        self.requires = self._local_requires()
+        self.priority = plan.remaining_weight()
+        self.failed_upstream = [False] * n
+        self.halted_by: str | None = None  # the failed job that stopped new starts (fail-fast)
+        self.interrupted = 0  # 1 after the first interrupt, 2 after the second
+        self.decisions: list[tuple[int, str, str]] = []  # (job, status, reason)
+        self._queue: list[tuple[float, int]] = []
+        for i, count in enumerate(self.waiting):
+            if count == 0:
+                self._became_ready(i)
+
+    def _local_requires(self) -> list[set[int]]:
+        index = {job.id: i for i, job in enumerate(self.plan.jobs)}
+        return [{index[d] for d in job.dependencies if d in index} for job in self.plan.jobs]
+
+    # ---------------------------------------------------------------- queries
+
+    @property
+    def done(self) -> bool:
+        return all(s is not None for s in self.status)
+
+    def queued(self) -> list[int]:
+        return [i for _, i in sorted(self._queue)]
+
+    # ---------------------------------------------------------------- decisions
+
+    def _decide(self, i: int) -> tuple[str, str] | None:
+        """Why ready job `i` must not run (status, reason), or None to run it."""
+        job = self.plan.jobs[i]
+        jobs = self.plan.jobs
+        run_if = job.conditions.run_if
+        if self.interrupted and (self.interrupted > 1 or run_if != "always"):
+            return "cancelled", "interrupted"
+        if job.conditions.skip_if_failed:
+            index = {jobs[d].id: d for d in self.plan.deps[i]}
+            for name in job.conditions.skip_if_failed:
+                if name in index and self.status[index[name]] == "failed":
+                    return "skipped", f"'{name}' failed (skip_if_failed)"
+        if run_if == "always":
+            return None
+        if run_if == "failure":
+            return None if self.failed_upstream[i] else ("skipped", "no dependency failed (run_if: failure)")
+        for d in sorted(self.requires[i]):
+            if self.status[d] == "failed":
+                return "skipped", f"dependency '{jobs[d].id}' failed"
+            if self.status[d] in ("skipped", "cancelled"):
+                return "skipped", f"dependency '{jobs[d].id}' was {self.status[d]}"
+        if self.halted_by is not None:
+            return "skipped", f"not started after '{self.halted_by}' failed (use -k to keep going)"
+        return None
+
+    def _became_ready(self, i: int) -> None:
+        verdict = self._decide(i)
+        if verdict is None:
+            self._heapq.heappush(self._queue, (-self.priority[i], i))
+        else:
+            self._end(i, *verdict)
+
+    def _end(self, i: int, status: str, reason: str = "") -> None:
+        """Record that job i ended; decide the jobs that were waiting for it."""
+        self.status[i] = status
+        self.running.discard(i)
+        if reason or status in ("skipped", "cancelled"):
+            self.decisions.append((i, status, reason))
+        failed = status == "failed" or self.failed_upstream[i]
+        if status == "failed" and not self.keep_going and self.halted_by is None:
+            self.halted_by = self.plan.jobs[i].id
+        for nxt in self.dependents[i]:
+            if failed and i in self.requires[nxt]:
+                self.failed_upstream[nxt] = True
+            self.waiting[nxt] -= 1
+            if self.waiting[nxt] == 0:
+                self._became_ready(nxt)
+
+    # ---------------------------------------------------------------- driving
+
+    def pop(self, fits: Callable[[int], bool] = lambda i: True) -> int | None:
+        """The next job to start: the first queued job, by priority, that `fits`
+        (the caller's resource check); jobs that may no longer start are
+        decided on the way (fail-fast, interrupt). None when nothing can."""
+        held: list[tuple[float, int]] = []
+        chosen = None
+        while self._queue:
+            entry = self._heapq.heappop(self._queue)
+            i = entry[1]
+            verdict = self._decide(i)
+            if verdict is not None:
+                self._end(i, *verdict)
+                continue
+            if fits(i):
+                chosen = i
+                break
+            held.append(entry)
+        for entry in held:
+            self._heapq.heappush(self._queue, entry)
+        if chosen is not None:
+            self.running.add(chosen)
+        return chosen
+
+    def finish(self, i: int, status: str, reason: str = "") -> None:
+        """Job i (started by `pop`) ended with `status`."""
+        self._end(i, status, reason)
+
+    def skip(self, i: int, reason: str) -> None:
+        """Job i (just popped) is not run after all, e.g. its branch does not match."""
+        self._end(i, "skipped", reason)
+
+    def interrupt(self) -> None:
+        """First call: queued jobs are cancelled, except `run_if: always` ones.
+        Second call: those too. Running jobs are the caller's to cancel."""
+        self.interrupted = min(self.interrupted + 1, 2)
+        for _, i in sorted(self._queue):
+            if self._decide(i) is not None:
+                self._queue.remove((-self.priority[i], i))
+                self._end(i, "cancelled", "interrupted")
+        self._heapq.heapify(self._queue)

@@ -20,6 +20,7 @@ class Source:
     text: str
     columns: bool = False  # errors in this file name their column (Jobfiles) or not (YAML, JSON)
     _lines: list[str] | None = field(default=None, repr=False)
+    _directory: Path | None = field(default=None, repr=False)
 
     @classmethod
     def read(cls, path: Path) -> Source:
@@ -36,7 +37,10 @@ class Source:
 
     @property
     def directory(self) -> Path:
-        return self.path.resolve().parent
+        """The file's directory, resolved once."""
+        if self._directory is None:
+            object.__setattr__(self, "_directory", self.path.resolve().parent)
+        return self._directory  # type: ignore[return-value]
 
     def line(self, number: int) -> str:
         """The text of line `number` (1-based), without its newline."""

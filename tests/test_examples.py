@@ -49,3 +49,25 @@ def test_convert_round_trips_give_the_same_graph(example, source, target, cli, t
     graphs = {cli("--graph=json", "-f", str(work / name)).stdout for name in (source, target, back)}
     assert len(graphs) == 1
     assert load_workflow(work / back).jobs == load_workflow(work / source).jobs
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs_to_completion(example, cli, tmp_path):
+    import json
+    import shutil
+
+    work = tmp_path / example.name
+    shutil.copytree(example, work, ignore=shutil.ignore_patterns(".jobrun", "build", "dist", "out"))
+    result = cli("-C", str(work), "--no-live", "-q", "-o", "results.json")
+    assert result.exit == 0, result.output
+    statuses = {j["id"]: j["status"] for j in json.loads((work / "results.json").read_text())["jobs"]}
+    assert set(statuses.values()) <= {"completed", "skipped"} and "completed" in statuses.values()
+
+
+@pytest.mark.integration
+def test_the_created_sample_runs_to_completion(project, cli):
+    assert cli("create", "--output", "Jobfile").exit == 0
+    result = cli("--no-live", "-q")
+    assert result.exit == 0, result.output
+    assert "13 completed, 1 skipped" in result.stdout  # deploy_production: not on main

@@ -1,0 +1,398 @@
+"""The run loop: start ready jobs on a pool of worker threads, retry failed
+attempts after their backoff, react to signals, report every event.
+
+Only the loop's thread touches the `Schedule`, the job records and the
+reporters. Workers run one attempt each (`kind.run(ctx)`) and post the
+outcome to a queue; signal handlers post there too (`SimpleQueue.put` is
+reentrant), so the loop never races anything and needs no locks.
+"""
+
+from __future__ import annotations
+
+import heapq
+import queue
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from runner import kinds
+from runner.events import CANCELLED, COMPLETED, FAILED, SKIPPED, Event
+from runner.execute.context import AttemptContext, Outcome
+from runner.execute.environ import current_branch, inherited_environment, job_environment, working_directory
+from runner.execute.process import Cancel, Limits, Supervisor
+from runner.ir import Job, RetryConfig, Workflow
+from runner.plan import Plan, Schedule
+
+EXIT_BY_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+@dataclass
+class JobRecord:
+    """What happened to one selected job (kept up to date during the run)."""
+
+    job: Job
+    log_path: Path
+    status: str | None = None
+    attempts: int = 0
+    exit_code: int | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    error: str | None = None
+    reason: str | None = None
+    peak_memory_mb: float = 0.0
+    cpu_seconds: float = 0.0
+    http_status: int | None = None
+    attempt_started: float | None = None  # wall time of the current attempt
+    running: bool = False
+    log_ready: bool = False  # this run has started the job's log (a worker sets it)
+    live_rss_mb: float = 0.0  # the running attempt's latest sample (for the live view)
+    live_cpu_percent: float = 0.0
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
+
+
+@dataclass
+class RunResult:
+    workflow: Workflow
+    plan: Plan
+    records: list[JobRecord]
+    events: list[Event]
+    started_at: float
+    finished_at: float
+    signal: int | None = None
+
+    @property
+    def duration(self) -> float:
+        return self.finished_at - self.started_at
+
+    @property
+    def status(self) -> str:
+        if self.signal is not None:
+            return CANCELLED
+        return FAILED if any(r.status == FAILED for r in self.records) else COMPLETED
+
+    @property
+    def exit_code(self) -> int:
+        if self.signal is not None:
+            return EXIT_BY_SIGNAL.get(self.signal, 128 + self.signal)
+        return 1 if self.status == FAILED else 0
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for record in self.records:
+            out[record.status or CANCELLED] = out.get(record.status or CANCELLED, 0) + 1
+        return out
+
+
+@dataclass
+class RunOptions:
+    jobs: int = 4  # workers; 0 means one per job
+    keep_going: bool = False
+    memory_budget_mb: float | None = None
+    tick: float = 0.5  # seconds between reporter ticks when nothing happens
+    exclusive: bool = False  # every child process of jobrun is a job's (the CLI, not the API)
+
+
+@dataclass
+class _Attempt:
+    index: int
+    number: int
+    cancel: Cancel
+    started: float  # monotonic
+    limits: Limits = field(default_factory=Limits)
+
+
+class Executor:
+    def __init__(
+        self,
+        workflow: Workflow,
+        plan: Plan,
+        options: RunOptions,
+        reporters: Sequence[Any] = (),
+        log_dir: Path | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> None:
+        self.workflow = workflow
+        self.plan = plan
+        self.options = options
+        self.reporters = list(reporters)
+        self.log_dir = (log_dir or workflow.state_dir / "logs").resolve()
+        self.environ = environ if environ is not None else inherited_environment()
+        self.records = [JobRecord(job, self.log_dir / f"{job.id}.log") for job in plan.jobs]
+        self.events: list[Event] = []
+        self.schedule = Schedule(plan, options.keep_going)
+        self.inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self.attempts: dict[int, _Attempt] = {}  # running attempts by job
+        self.retries: list[tuple[float, int, int]] = []  # (due, job, next attempt number)
+        self.in_progress: set[int] = set()  # running or waiting to retry: they hold a slot
+        self.signal: int | None = None
+        self._branch: tuple[str | None] | None = None
+        self._environments: dict[int, tuple[dict[str, str], Path]] = {}
+
+    # ------------------------------------------------------------ the loop
+
+    def run(self) -> RunResult:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        started = time.time()
+        for reporter in self.reporters:
+            reporter.start(self)
+        workers = self.options.jobs or max(1, len(self.plan.jobs))
+        previous = self._install_signal_handlers()
+        try:
+            with Supervisor(self.options.exclusive) as self.supervisor, ThreadPoolExecutor(workers, "jobrun") as self.pool:
+                self._report_decisions()
+                while not self.schedule.done:
+                    self._start_ready(workers)
+                    self._report_decisions()
+                    if self.schedule.done:
+                        break
+                    self._wait()
+                    self._start_due_retries()
+                    for reporter in self.reporters:
+                        reporter.tick()
+        finally:
+            self._restore_signal_handlers(previous)
+        result = RunResult(self.workflow, self.plan, self.records, self.events, started, time.time(), self.signal)
+        for reporter in self.reporters:
+            reporter.finish(result)
+        return result
+
+    def _wait(self) -> None:
+        now = time.monotonic()
+        timeout = self.options.tick
+        if self.retries:
+            timeout = min(timeout, max(0.0, self.retries[0][0] - now))
+        try:
+            message = self.inbox.get(timeout=timeout)
+        except queue.Empty:
+            self.supervisor.reap_orphans()
+            return
+        while True:
+            self._handle(message)
+            try:
+                message = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def _handle(self, message: tuple[Any, ...]) -> None:
+        if message[0] == "signal":
+            self._interrupt(message[1])
+        elif message[0] == "done":
+            _, index, outcome, finished = message
+            self._attempt_done(index, outcome, finished)
+
+    # ------------------------------------------------------------ starting
+
+    def _fits(self, index: int) -> bool:
+        budget = self.options.memory_budget_mb
+        need = self.plan.jobs[index].limits.max_memory_mb
+        if budget is None or need is None:
+            return True
+        used = sum(self.plan.jobs[i].limits.max_memory_mb or 0 for i in self.in_progress)
+        return used + need <= budget
+
+    def _start_ready(self, workers: int) -> None:
+        while len(self.in_progress) < workers:
+            index = self.schedule.pop(self._fits)
+            if index is None:
+                return
+            job = self.plan.jobs[index]
+            pattern = job.conditions.only_if_branch
+            if pattern is not None:
+                branch = self._current_branch()
+                if branch is None or not fnmatchcase(branch, pattern):
+                    shown = f"branch '{branch}'" if branch is not None else "the branch is unknown"
+                    self.schedule.skip(index, f"only_if_branch '{pattern}': {shown}")
+                    self._report_decisions()
+                    continue
+            self.in_progress.add(index)
+            self._launch(index, 1)
+
+    def _current_branch(self) -> str | None:
+        if self._branch is None:
+            self._branch = (current_branch(self.workflow.path.resolve().parent, self.environ),)
+        return self._branch[0]
+
+    def _environment(self, index: int) -> tuple[dict[str, str], Path]:
+        """The job's environment and working directory, worked out once."""
+        if index not in self._environments:
+            job = self.plan.jobs[index]
+            env = job_environment(job, self.workflow.environment, self.environ)
+            env["JOBRUN_JOB_ID"] = job.id
+            self._environments[index] = (env, working_directory(job, env))
+        return self._environments[index]
+
+    def _timeout(self, job: Job) -> float | None:
+        limits = [t for t in (job.timeout, job.limits.max_execution_time, self.workflow.config.timeout) if t]
+        return min(limits) if limits else None
+
+    def _launch(self, index: int, number: int) -> None:
+        job = self.plan.jobs[index]
+        record = self.records[index]
+        now = time.time()
+        if number == 1:
+            record.started_at = now
+        record.attempts = number
+        record.attempt_started = now
+        record.running = True
+        timeout = self._timeout(job)
+        started = time.monotonic()
+        attempt = _Attempt(index, number, Cancel(), started, Limits(
+            deadline=started + timeout if timeout else None,
+            max_memory_mb=job.limits.max_memory_mb,
+            max_cpu_percent=job.limits.max_cpu_percent,
+        ))
+        self.attempts[index] = attempt
+        env, cwd = self._environment(index)
+        env = {**env, "JOBRUN_ATTEMPT": str(number), "JOBRUN_TOKEN": self.supervisor.token()}
+        ctx = AttemptContext(job, number, env, cwd, record.log_path, self.supervisor,
+                             timeout, attempt.limits, attempt.cancel, observe=self._observer(record))
+        self._emit("job_started", job.id, attempt=number)
+        self.pool.submit(self._work, index, ctx)
+
+    @staticmethod
+    def _observer(record: JobRecord) -> Any:
+        """Where a worker posts its tree's latest sample: plain attribute
+        writes, read by the live view; nothing else depends on them."""
+
+        def observe(rss_mb: float, cpu_percent: float) -> None:
+            record.live_rss_mb = rss_mb
+            record.live_cpu_percent = cpu_percent
+
+        return observe
+
+    def _work(self, index: int, ctx: AttemptContext) -> None:
+        """A worker thread: one attempt, whatever happens."""
+        try:
+            ctx.start_log()
+            self.records[index].log_ready = True
+            outcome = kinds.get(ctx.job.job_type).run(ctx)  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001 - a job type's bug must not stop the run
+            outcome = ctx.fail(f"Job '{ctx.job.id}' failed: job type '{ctx.job.job_type}' raised "
+                               f"{type(exc).__name__}: {exc}")
+        finally:
+            ctx.end_log()
+        self.inbox.put(("done", index, outcome, time.time()))
+
+    # ------------------------------------------------------------ ending
+
+    def _max_attempts(self, job: Job) -> int:
+        if job.retry is not None and job.retry.max_attempts is not None:
+            return job.retry.max_attempts
+        if self.workflow.config.max_retries is not None:
+            return 1 + self.workflow.config.max_retries
+        return 1
+
+    def _attempt_done(self, index: int, outcome: Outcome, finished: float) -> None:
+        attempt = self.attempts.pop(index)
+        job = self.plan.jobs[index]
+        record = self.records[index]
+        record.running = False
+        record.live_rss_mb = record.live_cpu_percent = 0.0
+        record.peak_memory_mb = max(record.peak_memory_mb, outcome.peak_memory_mb)
+        record.cpu_seconds += outcome.cpu_seconds
+        record.exit_code = outcome.exit_code
+        record.http_status = outcome.http_status
+        record.error = outcome.error
+        duration = finished - (record.attempt_started or finished)
+        if outcome.ok:
+            self._end(index, COMPLETED, finished)
+            self._emit("job_completed", job.id, attempt=attempt.number, attempts=attempt.number,
+                       exit_code=outcome.exit_code, duration=round(finished - (record.started_at or finished), 3))
+        elif outcome.stopped == "cancelled":
+            record.reason = "interrupted"
+            self._end(index, CANCELLED, finished)
+            self._emit("job_cancelled", job.id, attempt=attempt.number, reason="interrupted", error=record.error)
+        elif attempt.number < self._max_attempts(job) and self.signal is None:
+            delay = (job.retry or RetryConfig()).delay(attempt.number)
+            heapq.heappush(self.retries, (time.monotonic() + delay, index, attempt.number + 1))
+            self._emit("job_retrying", job.id, attempt=attempt.number, delay=round(delay, 3),
+                       error=outcome.error, exit_code=outcome.exit_code, duration=round(duration, 3))
+            return
+        else:
+            self._end(index, FAILED, finished)
+            self._emit("job_failed", job.id, attempt=attempt.number, attempts=attempt.number, error=outcome.error,
+                       exit_code=outcome.exit_code, duration=round(finished - (record.started_at or finished), 3))
+        self._report_decisions()
+
+    def _end(self, index: int, status: str, finished: float) -> None:
+        record = self.records[index]
+        record.status = status
+        record.finished_at = finished
+        self.in_progress.discard(index)
+        self.schedule.finish(index, status)
+
+    def _start_due_retries(self) -> None:
+        now = time.monotonic()
+        while self.retries and self.retries[0][0] <= now:
+            _, index, number = heapq.heappop(self.retries)
+            self._launch(index, number)
+
+    def _report_decisions(self) -> None:
+        """Report what the schedule decided on its own: skips and cancels."""
+        decisions, self.schedule.decisions = self.schedule.decisions, []
+        now = time.time()
+        for index, status, reason in decisions:
+            record = self.records[index]
+            if record.status is not None:  # ended by the loop itself, already reported
+                continue
+            record.status = status
+            record.reason = reason
+            record.finished_at = now
+            kind = "job_skipped" if status == SKIPPED else "job_cancelled"
+            self._emit(kind, record.job.id, reason=reason)
+
+    # ------------------------------------------------------------ signals
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous = {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda s, _f: self.inbox.put(("signal", s)))
+        return previous
+
+    @staticmethod
+    def _restore_signal_handlers(previous: dict[int, Any]) -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    def _interrupt(self, signum: int) -> None:
+        """First signal: stop starting jobs (but run_if: always ones), cancel
+        running ones and pending retries. Second: cancel everything, now."""
+        second = self.signal is not None
+        if self.signal is None:
+            self.signal = signum
+        self.schedule.interrupt()
+        if second:
+            self.schedule.interrupt()
+        for _, index, _ in self.retries:
+            record = self.records[index]
+            record.error = f"Job '{record.job.id}' was cancelled before retrying"
+            record.reason = "interrupted"
+            self._end(index, CANCELLED, time.time())
+            self._emit("job_cancelled", record.job.id, reason="interrupted", error=record.error)
+        self.retries.clear()
+        for index, attempt in self.attempts.items():
+            if second or self.plan.jobs[index].conditions.run_if != "always":
+                attempt.cancel.set(urgent=second)
+        self._report_decisions()
+
+    # ------------------------------------------------------------ events
+
+    def _emit(self, kind: str, job_id: str, **data: Any) -> None:
+        event = Event(kind, job_id, time.time(), {k: v for k, v in data.items() if v is not None})
+        self.events.append(event)
+        for reporter in self.reporters:
+            reporter.event(event)
+

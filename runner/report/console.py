@@ -1,0 +1,226 @@
+"""The status stream and summary a person reads.
+
+One line per event on stdout (`--live` will add a redrawn footer on
+terminals). A failed job's error and the tail of its output go to stderr
+with the path of its full log. `-v` shows every job's output when it ends,
+`--stream` interleaves output lines live, prefixed `[job]`; `-q` keeps only
+failures and the final line. Colour is a choice made by the caller.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, TextIO
+
+from runner.events import Event
+from runner.units import fmt_number
+
+TAIL_LINES = 20
+
+# Semantic styles -> ANSI SGR codes (colorama's constants, spelled out).
+STYLES = {
+    "ok": "\x1b[32m", "failed": "\x1b[1;31m", "skipped": "\x1b[33m", "cancelled": "\x1b[35m",
+    "retry": "\x1b[33m", "start": "\x1b[2m", "dim": "\x1b[2m", "title": "\x1b[1m", "job": "\x1b[36m",
+}
+RESET = "\x1b[0m"
+LABELS = {
+    "job_completed": ("OK", "ok"), "job_failed": ("FAILED", "failed"), "job_skipped": ("SKIPPED", "skipped"),
+    "job_cancelled": ("CANCELLED", "cancelled"), "job_up_to_date": ("UP-TO-DATE", "ok"),
+}
+
+
+def seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}s"
+
+
+def read_tail(path: Any, lines: int | None = None) -> list[str]:
+    """The last `lines` lines of a file (reading only its end), or all of it."""
+    try:
+        with open(path, "rb") as f:
+            if lines is not None:
+                f.seek(0, os.SEEK_END)
+                start = max(0, f.tell() - 64 * 1024)
+                f.seek(start)
+            data = f.read()
+    except OSError:
+        return []
+    text = data.decode("utf-8", "replace").rstrip("\n")
+    found = text.splitlines() if text else []
+    if lines is not None:
+        if start > 0:
+            found = found[1:]  # the first line read is probably cut
+        found = found[-lines:]
+    return found
+
+
+class Console:
+    """The plain status stream, then a summary table."""
+
+    def __init__(self, out: TextIO, err: TextIO, *, color: bool = False, verbose: bool = False,
+                 quiet: bool = False, stream: bool = False) -> None:
+        self.out = out
+        self.err = err
+        self.color = color
+        self.verbose = verbose
+        self.quiet = quiet
+        self.stream = stream
+        self.ended = 0
+        self.total = 0
+        self.records: list[Any] = []
+        self.by_id: dict[str, Any] = {}
+        self.width = 0
+        self._offsets: dict[str, int] = {}
+        self._partial: dict[str, bytes] = {}
+
+    def paint(self, style: str, text: str) -> str:
+        return f"{STYLES[style]}{text}{RESET}" if self.color and text else text
+
+    # ------------------------------------------------------------ events
+
+    def start(self, run: Any) -> None:
+        self.records = run.records
+        self.by_id = {r.job.id: r for r in self.records}
+        self.total = len(self.records)
+        self.width = max((len(r.job.id) for r in self.records), default=0)
+        if not self.quiet:
+            self.line(self.paint("title", f"{run.workflow.name}: {self.total} jobs, "
+                                          f"up to {run.options.jobs or self.total} at a time"))
+
+    def line(self, text: str, err: bool = False) -> None:
+        """Write a line; stdout is flushed each tick (and before stderr, to keep
+        the order on a shared terminal), not after every line."""
+        if err:
+            self.out.flush()
+            self.err.write(text + "\n")
+            self.err.flush()
+        else:
+            self.out.write(text + "\n")
+
+    def event(self, event: Event) -> None:
+        record = self.by_id[event.job_id]
+        name = self.paint("job", f"{event.job_id:<{self.width}}")
+        data = event.data
+        if event.type == "job_started":
+            if self.stream:
+                self._offsets[event.job_id] = self._offsets.get(event.job_id, 0) if data["attempt"] > 1 else 0
+            if not self.quiet:
+                attempt = f"  (attempt {data['attempt']})" if data["attempt"] > 1 else ""
+                self.line(f"{'':>{len(self.counter())}} {self.paint('start', 'START     ')} {name}{attempt}".rstrip())
+            return
+        if event.type == "job_retrying":
+            if self.stream:
+                self._drain(record)
+            if not self.quiet:
+                self.line(f"{'':>{len(self.counter())}} {self.paint('retry', 'RETRY     ')} {name}  "
+                          f"attempt {data['attempt']} failed: {data.get('error')}; "
+                          f"retrying in {fmt_number(data['delay'])}s")
+            return
+        self.ended += 1
+        label, style = LABELS[event.type]
+        detail = self.detail(event, record)
+        if self.stream:
+            self._drain(record)
+        if not self.quiet or event.type == "job_failed":
+            self.line(f"{self.counter()} {self.paint(style, f'{label:<10}')} {name}  {detail}".rstrip())
+        if event.type == "job_failed":
+            self.failure(record, data.get("error") or "")
+        elif self.verbose and event.type == "job_completed" and not self.stream:
+            self.output_block(record)
+
+    def counter(self) -> str:
+        digits = len(str(self.total))
+        return f"[{self.ended:>{digits}}/{self.total}]"
+
+    def detail(self, event: Event, record: Any) -> str:
+        data = event.data
+        if event.type in ("job_skipped", "job_cancelled"):
+            return data.get("reason", "")
+        parts = [seconds(data.get("duration"))]
+        if data.get("attempts", 1) > 1:
+            parts.append(f"{data['attempts']} attempts")
+        if event.type == "job_failed" and data.get("exit_code") not in (None, 0):
+            parts.append(f"exit code {data['exit_code']}")
+        return "  ".join(parts)
+
+    def failure(self, record: Any, error: str) -> None:
+        """A failed job's error, its output tail and log path, on stderr."""
+        self.line(f"{self.paint('failed', 'Error')}: {error}", err=True)
+        if not self.stream:
+            self.output_block(record, err=True, tail=not self.verbose)
+        self.line(f"  = log: {record.log_path}", err=True)
+
+    def output_block(self, record: Any, err: bool = False, tail: bool = False) -> None:
+        lines = read_tail(record.log_path, TAIL_LINES if tail else None)
+        if not lines:
+            return
+        title = f"last {len(lines)} lines of output" if tail else "output"
+        self.line(self.paint("dim", f"  --- {record.job.id}: {title} ---"), err=err)
+        for text in lines:
+            self.line(f"  {self.paint('dim', '|')} {text}", err=err)
+
+    # ------------------------------------------------------------ --stream
+
+    def tick(self) -> None:
+        if self.stream:
+            for record in self.records:
+                if record.running and record.log_ready:
+                    self._drain(record)
+        self.out.flush()
+
+    def _drain(self, record: Any) -> None:
+        """Print the complete lines a job's log gained since the last drain."""
+        if not record.log_ready:
+            return  # its log is not this run's yet
+        job_id = record.job.id
+        prefix = self.paint("job", f"[{job_id}]")
+        try:
+            with open(record.log_path, "rb") as f:
+                f.seek(self._offsets.get(job_id, 0))
+                while data := f.read(1 << 20):
+                    self._offsets[job_id] = f.tell()
+                    lines = (self._partial.pop(job_id, b"") + data).split(b"\n")
+                    if lines[-1]:
+                        self._partial[job_id] = lines[-1]
+                    for raw in lines[:-1]:
+                        self.out.write(f"{prefix} {raw.decode('utf-8', 'replace')}\n")
+        except OSError:
+            return
+
+    # ------------------------------------------------------------ the end
+
+    def finish(self, result: Any) -> None:
+        if self.stream:
+            for record in self.records:
+                self._drain(record)
+                rest = self._partial.pop(record.job.id, b"") if record.log_ready else b""
+                if rest:
+                    self.line(f"{self.paint('job', f'[{record.job.id}]')} {rest.decode('utf-8', 'replace')}")
+        if not self.quiet:
+            self.line("")
+            self.line(self.summary_table(result))
+        self.line(self.final_line(result))
+        self.out.flush()
+
+    def summary_table(self, result: Any) -> str:
+        from tabulate import tabulate
+
+        rows = []
+        for record in result.records:
+            memory = f"{round(record.peak_memory_mb)} MB" if record.attempts else "-"
+            rows.append([record.job.id, record.status or "cancelled", record.attempts,
+                         seconds(record.duration) if record.attempts else "-", memory])
+        return tabulate(rows, headers=["Job", "Status", "Attempts", "Duration", "Peak memory"],
+                        tablefmt="simple", disable_numparse=True)
+
+    def final_line(self, result: Any) -> str:
+        counts = result.counts()
+        order = ("completed", "up_to_date", "failed", "skipped", "cancelled")
+        parts = ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in order if counts.get(k))
+        status = result.status
+        if result.signal is not None:
+            import signal
+
+            status = f"cancelled by {signal.Signals(result.signal).name}"
+        style = {"completed": "ok", "failed": "failed"}.get(result.status, "cancelled")
+        text = f"{result.workflow.name}: {status} in {result.duration:.2f}s ({parts or 'no jobs'})"
+        return self.paint(style, text)
