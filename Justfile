@@ -15,7 +15,7 @@ snapshots:
 # Static checks
 lint:
     python -m pip install -q ruff
-    ruff check runner tests bench
+    ruff check runner tests bench --select E,F,W,B --ignore E501,B905 --exclude runner/syntax/_jobfile_parser.py
 
 # Time `jobrun analyze` on generated 10k and 100k-job workflows
 bench:

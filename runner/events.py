@@ -42,10 +42,30 @@ class Event:
 
 
 class Reporter(Protocol):
-    """Receives every event as it happens, then the finished run."""
+    """Receives the run as it starts, every event as it happens, a tick now
+    and then (to redraw or flush), then the finished run. All on the
+    scheduler's thread."""
+
+    def start(self, run: Any) -> None: ...
 
     def event(self, event: Event) -> None: ...
 
     def tick(self) -> None: ...
 
     def finish(self, result: Any) -> None: ...
+
+
+class QuietReporter:
+    """A Reporter that ignores everything: subclass it and override what you need."""
+
+    def start(self, run: Any) -> None:
+        pass
+
+    def event(self, event: Event) -> None:
+        pass
+
+    def tick(self) -> None:
+        pass
+
+    def finish(self, result: Any) -> None:
+        pass

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from runner.errors import ResourceError
-from runner.events import COMPLETED, Event, iso
+from runner.events import COMPLETED, Event, QuietReporter, iso
 from runner.execute.executor import Executor, RunOptions, RunResult
 from runner.ir import Workflow
 from runner.plan import Plan, make_plan, select
@@ -24,7 +24,7 @@ from runner.units import fmt_number
 StatusCallback = Callable[[str, dict[str, Any]], Any]
 
 
-class _Callbacks:
+class _Callbacks(QuietReporter):
     """Calls user callbacks with (event_type, data). A callback that raises
     is reported once on stderr and otherwise ignored: the run goes on."""
 
@@ -32,9 +32,6 @@ class _Callbacks:
         self.callbacks = callbacks
         self.err = err
         self.failed: set[int] = set()
-
-    def start(self, run: Any) -> None:
-        pass
 
     def event(self, event: Event) -> None:
         if not self.callbacks:
@@ -50,27 +47,12 @@ class _Callbacks:
                     self.err.write(f"warning: status callback {name} raised {type(exc).__name__}: {exc} "
                                    f"(on {event.type} of '{event.job_id}'); the run goes on\n")
 
-    def tick(self) -> None:
-        pass
 
-    def finish(self, result: Any) -> None:
-        pass
-
-
-class _Durations:
+class _Durations(QuietReporter):
     """Records how long successful jobs took, for future estimates."""
 
     def __init__(self, store: StateStore) -> None:
         self.store = store
-
-    def start(self, run: Any) -> None:
-        pass
-
-    def event(self, event: Event) -> None:
-        pass
-
-    def tick(self) -> None:
-        pass
 
     def finish(self, result: RunResult) -> None:
         self.store.record((r.job.id, r.finished_at, r.duration) for r in result.records

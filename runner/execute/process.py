@@ -22,7 +22,6 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -82,7 +81,7 @@ class Supervisor:
     end makes sure none of them outlives jobrun."""
 
     def __init__(self, exclusive: bool = False) -> None:
-        self.run_token = uuid.uuid4().hex[:12]
+        self.run_token = os.urandom(6).hex()
         self.exclusive = exclusive  # every child of this process is a job's (the CLI)
         self.lock = threading.Lock()
         self.roots: set[int] = set()  # pids of job processes a worker will reap

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from runner.events import iso
+from runner.events import QuietReporter, iso
 
 
 def results(result: Any) -> dict[str, Any]:
@@ -44,20 +44,11 @@ def results(result: Any) -> dict[str, Any]:
     }
 
 
-class ResultsFile:
+class ResultsFile(QuietReporter):
     """Writes the results JSON when the run ends, however it ends."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-
-    def start(self, run: Any) -> None:
-        pass
-
-    def event(self, event: Any) -> None:
-        pass
-
-    def tick(self) -> None:
-        pass
 
     def finish(self, result: Any) -> None:
         self.path.write_text(json.dumps(results(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -66,7 +66,7 @@ def test_raising_callback_is_reported_once_and_the_run_goes_on(project):
     # the run's history and the healthy callback saw exactly the same events
     assert [(t, d["job_id"]) for t, d in received] == [(e.type, e.job_id) for e in result.events]
     assert len(calls) == len(result.events)  # it kept being called
-    for (kind, data), event in zip(received, result.events):
+    for (_kind, data), event in zip(received, result.events):
         assert data["timestamp"].endswith("Z")
         for key, value in event.data.items():
             assert data[key] == value
