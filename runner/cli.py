@@ -82,34 +82,42 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
                         help="jobs to run (default: the default target, else all); VAR=value sets a variable")
 
 
-def build_parsers(prog: str = "jobrun") -> dict[str, argparse.ArgumentParser]:
-    default = _Parser(prog=prog, allow_abbrev=False,
-                      description="Run the jobs of a workflow in parallel, in dependency order.",
-                      epilog="Subcommands: run, analyze, create, convert (see 'jobrun SUBCOMMAND --help').")
-    default.add_argument("--version", action="version", version=f"jobrun {__version__}")
-    _add_common(default)
-    _add_run_options(default)
-
-    run = _Parser(prog=f"{prog} run", allow_abbrev=False,
-                  description="Run a workflow: FILE (optional) is the job file, then targets.")
-    _add_common(run)
-    _add_run_options(run)
-
-    analyze = _Parser(prog=f"{prog} analyze", allow_abbrev=False,
-                      description="Analyze the workflow's DAG: levels, critical path, parallelism.")
-    _add_common(analyze)
-    _add_file(analyze)
-    analyze.add_argument("-o", "--output", metavar="FILE", help="also write the analysis as JSON to FILE")
-    analyze.add_argument("positionals", nargs="*", metavar="FILE|VAR=value")
-
-    create = _Parser(prog=f"{prog} create", allow_abbrev=False,
-                     description="Write a runnable sample workflow: YAML (.yaml, .yml), JSON (.json) "
-                                 "or otherwise a Jobfile.")
-    _add_common(create)
-    create.add_argument("--name", default="Sample CI/CD Pipeline", help="the workflow's name")
-    create.add_argument("--output", "-o", default="jobrun.yaml", metavar="FILE",
-                        help="where to write it (default: jobrun.yaml)")
-    return {"": default, "run": run, "analyze": analyze, "create": create}
+def build_parser(command: str, prog: str = "jobrun") -> argparse.ArgumentParser:
+    """The parser for `command` ("" for plain `jobrun`); only that one is built."""
+    if command in ("", "run"):
+        if command == "":
+            parser = _Parser(prog=prog, allow_abbrev=False,
+                             description="Run the jobs of a workflow in parallel, in dependency order.",
+                             epilog="Subcommands: run, analyze, create, convert (see 'jobrun SUBCOMMAND --help').")
+            parser.add_argument("--version", action="version", version=f"jobrun {__version__}")
+        else:
+            parser = _Parser(prog=f"{prog} run", allow_abbrev=False,
+                             description="Run a workflow: FILE (optional) is the job file, then targets.")
+        _add_common(parser)
+        _add_run_options(parser)
+    elif command == "analyze":
+        parser = _Parser(prog=f"{prog} analyze", allow_abbrev=False,
+                         description="Analyze the workflow's DAG: levels, critical path, parallelism.")
+        _add_common(parser)
+        _add_file(parser)
+        parser.add_argument("-o", "--output", metavar="FILE", help="also write the analysis as JSON to FILE")
+        parser.add_argument("positionals", nargs="*", metavar="FILE|VAR=value")
+    elif command == "create":
+        parser = _Parser(prog=f"{prog} create", allow_abbrev=False,
+                         description="Write a runnable sample workflow: YAML (.yaml, .yml), JSON (.json) "
+                                     "or otherwise a Jobfile.")
+        _add_common(parser)
+        parser.add_argument("--name", default="Sample CI/CD Pipeline", help="the workflow's name")
+        parser.add_argument("--output", "-o", default="jobrun.yaml", metavar="FILE",
+                            help="where to write it (default: jobrun.yaml)")
+    else:
+        parser = _Parser(prog=f"{prog} convert", allow_abbrev=False,
+                         description="Translate a workflow: Jobfile <-> YAML/JSON (by extension).")
+        _add_common(parser)
+        parser.add_argument("input", metavar="IN", help="a Jobfile, .yaml/.yml or .json workflow")
+        parser.add_argument("output", metavar="OUT", help="where to write it; the format follows the extension")
+        parser.add_argument("positionals", nargs="*", metavar="VAR=value", help="Jobfile variable overrides")
+    return parser
 
 
 class Invocation:
@@ -143,18 +151,7 @@ def parse_args(argv: Sequence[str]) -> Invocation:
     command = ""
     if argv and argv[0] in SUBCOMMANDS:
         command = argv.pop(0)
-    elif argv and argv[0] == "--":
-        argv.pop(0)
-        argv = ["--", *argv]
-    if command == "convert":
-        parser = _Parser(prog="jobrun convert", allow_abbrev=False,
-                         description="Translate a workflow: Jobfile <-> YAML/JSON (by extension).")
-        _add_common(parser)
-        parser.add_argument("input", metavar="IN", help="a Jobfile, .yaml/.yml or .json workflow")
-        parser.add_argument("output", metavar="OUT", help="where to write it; the format follows the extension")
-        parser.add_argument("positionals", nargs="*", metavar="VAR=value", help="Jobfile variable overrides")
-        return Invocation(command, parser.parse_intermixed_args(argv))
-    parser = build_parsers()[command]
+    parser = build_parser(command)
     # `--graph` alone means `--graph=text`; its value is only ever given with `=`.
     argv = ["--graph=text" if a == "--graph" else a for a in argv]
     return Invocation(command, parser.parse_intermixed_args(argv))

@@ -4,7 +4,6 @@ reporter (or, for a run, to the executor). Called by `cli` with parsed args."""
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -122,6 +121,8 @@ def analyze(inv: Invocation, out: TextIO) -> int:
         data = analysis(make_plan(load(inv)))
     out.write(render(data, getattr(out, "encoding", None)))
     if inv.args.output:
+        import json
+
         write_text(inv.args.output, json.dumps(data, indent=2, ensure_ascii=False) + "\n", "the analysis")
     return 0
 

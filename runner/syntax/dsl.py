@@ -16,7 +16,6 @@ must be known before the first value is built.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import threading
@@ -325,7 +324,11 @@ class _Builder:
         token = tree.children[0] if hasattr(tree, "children") else tree
         raw = str(token)
         kind = token.type
-        if kind == "STRING":
+        if kind == "STRING" and "\\" not in raw:
+            text = raw[1:-1]  # nothing to unescape
+        elif kind == "STRING":
+            import json
+
             try:
                 text = json.loads(raw, strict=False)
             except json.JSONDecodeError as exc:
