@@ -180,6 +180,11 @@ def run_cli(argv: Sequence[str], stdout: TextIO | None = None, stderr: TextIO | 
     err = stderr or sys.stderr
     color = "auto"
     try:
+        from runner import log
+
+        warning = log.configure(os.environ.get("LOG_LEVEL"), err)
+        if warning:
+            err.write(warning + "\n")
         invocation = parse_args(argv)
         color = invocation.args.color
         if invocation.args.directory:

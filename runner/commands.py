@@ -4,6 +4,7 @@ reporter (or, for a run, to the executor). Called by `cli` with parsed args."""
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,8 +39,10 @@ def dispatch(inv: Invocation, out: TextIO, err: TextIO) -> int:
         out.write(render(plan, args.graph))
         return 0
     if args.dry_run:
+        from runner.orchestrator import check_resources
         from runner.report.listing import render_dry_run
 
+        check_resources(workflow, plan)
         out.write(render_dry_run(plan))
         return 0
     return run(inv, workflow, plan, out, err)
@@ -86,10 +89,10 @@ def run(inv: Invocation, workflow: Workflow, plan: Plan, out: TextIO, err: TextI
     reporters: list[Any] = []
     if args.output:
         results = Path(args.output)
-        try:
-            results.touch()
-        except OSError as exc:
-            raise UsageError(f"cannot write results to '{args.output}': {exc.strerror}") from None
+        folder = results.parent if str(results.parent) else Path(".")
+        if results.is_dir() or not folder.is_dir() or not os.access(results if results.exists() else folder, os.W_OK):
+            raise UsageError(f"cannot write results to '{args.output}'",
+                             hint="name a file in a directory that exists and is writable")
         reporters.append(ResultsFile(results))
     live = args.live if args.live is not None else out.isatty()
     console = Console(out, err, color=use_color(args.color, out), verbose=args.verbose, quiet=args.quiet,
@@ -117,8 +120,12 @@ def analyze(inv: Invocation, out: TextIO) -> int:
     if inv.targets:
         raise UsageError(f"analyze takes one job file, not '{inv.targets[0]}'",
                          hint="analyze looks at the whole workflow; use --graph to see a selection")
+    from runner.state import StateStore
+
     with gc_paused():
-        data = analysis(make_plan(load(inv)))
+        workflow = load(inv)
+        durations = StateStore(workflow.state_dir).estimates(job.id for job in workflow.jobs)
+        data = analysis(make_plan(workflow, durations=durations))
     out.write(render(data, getattr(out, "encoding", None)))
     if inv.args.output:
         import json

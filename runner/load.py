@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from runner import log
 from runner.errors import LoadError, UsageError
 from runner.ir import Document, Import, Workflow
 from runner.resolve import resolve
@@ -56,6 +57,7 @@ def read_source(path: Path, imported_by: Import | None = None) -> Source:
 
 
 def parse_source(source: Source, variables: Mapping[str, str] | None = None) -> Document:
+    log.debug("reading %s as %s (%d bytes)", source.display, file_format(source.path), len(source.text))
     if file_format(source.path) == "dsl":
         from runner.syntax import dsl
 
@@ -106,6 +108,7 @@ def load_workflow(path: str | Path | None = None, variables: Mapping[str, str] |
     """Load, follow imports and validate the workflow at `path` (default: the
     job file found from the current directory)."""
     file = Path(path) if path is not None else find_job_file()
+    log.debug("job file: %s", file)
     documents = load_documents(file, variables)
     if variables:
         check_overrides(documents, variables)

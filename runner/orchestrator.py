@@ -68,6 +68,22 @@ def memory_budget(workflow: Workflow) -> float:
     return psutil.virtual_memory().total / (1024 * 1024) * 0.9
 
 
+def check_resources(workflow: Workflow, plan: Plan) -> float | None:
+    """The memory budget, after checking that every job's limit fits in it
+    alone (None: no job sets a limit, so the budget never binds)."""
+    needs = [job for job in plan.jobs if job.limits.max_memory_mb is not None]
+    if not needs:
+        return None
+    budget = memory_budget(workflow)
+    for job in needs:
+        need = job.limits.max_memory_mb or 0.0
+        if need > budget:
+            raise ResourceError(f"Insufficient resources to start job '{job.id}': needs {fmt_number(round(need))} MB, "
+                                f"budget is {fmt_number(round(budget))} MB", job.span("resource_limits.max_memory_mb"),
+                                hint="lower its max_memory_mb or raise global_config.memory_budget_mb")
+    return budget
+
+
 class Orchestrator:
     """Runs a loaded workflow: selection, plan, lock, execution, events."""
 
@@ -101,15 +117,6 @@ class Orchestrator:
         durations = self.state.estimates(self.workflow.jobs[i].id for i in selected)
         return make_plan(self.workflow, selected, durations)
 
-    def check_resources(self, plan: Plan) -> float:
-        budget = memory_budget(self.workflow)
-        for job in plan.jobs:
-            need = job.limits.max_memory_mb
-            if need is not None and need > budget:
-                raise ResourceError(f"Insufficient resources to start job '{job.id}': needs {fmt_number(round(need))} MB, "
-                                    f"budget is {fmt_number(round(budget))} MB", job.span("resource_limits.max_memory_mb"),
-                                    hint="lower its max_memory_mb or raise global_config.memory_budget_mb")
-        return budget
 
     def run(self, targets: Sequence[str] = (), tags: Sequence[str] = (), skip_tags: Sequence[str] = (),
             plan: Plan | None = None) -> RunResult:
@@ -117,7 +124,7 @@ class Orchestrator:
         what they depend on. Raises JobrunError before anything runs when the
         selection or resources are invalid, or another run holds the lock."""
         plan = plan or self.plan(targets, tags, skip_tags)
-        budget = self.check_resources(plan)
+        budget = check_resources(self.workflow, plan)
         options = RunOptions(jobs=self.max_concurrent, keep_going=self.keep_going, memory_budget_mb=budget,
                              exclusive=self.exclusive,
                              tick=min((getattr(r, "tick_interval", 0.5) for r in self.reporters), default=0.5))

@@ -58,7 +58,8 @@ def select(
 ) -> list[int]:
     """Indices of the selected jobs, in file order: the targets (else the
     default target, else every job) and jobs carrying any of `tags`, with
-    everything they depend on; then jobs tagged with any of `skip_tags` go."""
+    everything they depend on; jobs tagged with any of `skip_tags` are left
+    out, and so are their dependencies unless a job kept needs them too."""
     tags, skip_tags = list(tags), list(skip_tags)
     known_tags = {tag for job in workflow.jobs for tag in job.tags}
     for tag in (*tags, *skip_tags):
@@ -78,11 +79,13 @@ def select(
             roots = [workflow.index[t] for t in workflow.default]
         else:
             roots = list(range(len(workflow.jobs)))
-    chosen = graph.closure(workflow.graph.requires, roots)
-    if skip_tags:
-        dropped = set(skip_tags)
-        chosen = {i for i in chosen if not dropped.intersection(workflow.jobs[i].tags)}
-    return sorted(chosen)
+    dropped = set(skip_tags)
+    if dropped:  # a left-out job's dependencies come only if a kept job needs them too
+        requires = workflow.graph.requires
+        kept = [() if dropped.intersection(workflow.jobs[i].tags) else requires[i] for i in range(len(requires))]
+        roots = [i for i in roots if not dropped.intersection(workflow.jobs[i].tags)]
+        return sorted(graph.closure(kept, roots))
+    return sorted(graph.closure(workflow.graph.requires, roots))
 
 
 def make_plan(
@@ -162,6 +165,7 @@ class Schedule:
         self.requires = self._local_requires()
         self.priority = plan.remaining_weight()
         self.failed_upstream = [False] * n
+        self.cause: list[str | None] = [None] * n  # the failed job behind a skip, for its reason
         self.halted_by: str | None = None  # the failed job that stopped new starts (fail-fast)
         self.interrupted = 0  # 1 after the first interrupt, 2 after the second
         self.decisions: list[tuple[int, str, str]] = []  # (job, status, reason)
@@ -203,9 +207,12 @@ class Schedule:
             return None if self.failed_upstream[i] else ("skipped", "no dependency failed (run_if: failure)")
         for d in sorted(self.requires[i]):
             if self.status[d] == "failed":
+                self.cause[i] = jobs[d].id
                 return "skipped", f"dependency '{jobs[d].id}' failed"
             if self.status[d] in ("skipped", "cancelled"):
-                return "skipped", f"dependency '{jobs[d].id}' was {self.status[d]}"
+                self.cause[i] = self.cause[d]
+                why = f" ('{self.cause[d]}' failed)" if self.cause[d] else ""
+                return "skipped", f"dependency '{jobs[d].id}' was {self.status[d]}{why}"
         if self.halted_by is not None:
             return "skipped", f"not started after '{self.halted_by}' failed (use -k to keep going)"
         return None

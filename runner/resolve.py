@@ -27,8 +27,9 @@ _TYPED_FIELDS = tuple(FIELD_KEYS)
 
 def resolve(documents: Sequence[Document]) -> Workflow:
     """Validate `documents` (the top-level file first, then its imports in load
-    order) into a Workflow. Only the top-level file's name, settings and
-    default apply; every file contributes its jobs and environment."""
+    order) into a Workflow. Only the top-level file's name (default: its
+    directory's), settings and default apply; every file contributes its jobs
+    and environment."""
     top = documents[0]
     jobs = tuple(job for doc in documents for job in doc.jobs)
     check_config(top)
@@ -56,7 +57,7 @@ def resolve(documents: Sequence[Document]) -> Workflow:
                                       doc.spans.get("environment"))
     return Workflow(
         path=top.source.path,
-        name=top.name or top.source.path.name,
+        name=top.name or top.source.directory.name,
         version=top.version,
         description=top.description,
         config=top.config,

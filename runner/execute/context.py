@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner import log
 from runner.execute.process import Cancel, Limits, ProcessResult, Supervisor, supervise
 from runner.ir import Job
 from runner.units import fmt_number
@@ -108,24 +109,34 @@ class AttemptContext:
             return ProcessResult(None, "timeout")
         own = self._log_fd is None
         output = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if own else self._log_fd
+        log.debug("%s (attempt %d): starting %s in %s", self.job.id, self.attempt, list(argv), self.cwd)
         try:
             try:
                 proc = self.supervisor.spawn(argv, self.env, str(self.cwd), output)
-            except FileNotFoundError:
-                if not self.cwd.is_dir():
-                    return ProcessResult(None, spawn_error=f"working directory does not exist: {self.cwd}")
-                return ProcessResult(127, spawn_error=f"command not found: {argv[0]}")
-            except PermissionError:
-                return ProcessResult(126, spawn_error=f"permission denied: {argv[0]}")
             except OSError as exc:
-                return ProcessResult(None, spawn_error=f"cannot start {argv[0]}: {exc.strerror}")
+                failure = self._spawn_failure(argv[0], exc)
+                os.write(output, f"jobrun: {failure.spawn_error}\n".encode("utf-8", "replace"))
+                return failure
         finally:
             if own:
                 os.close(output)
         result = supervise(self.supervisor, proc, self.token, self.limits, self.cancel, self.observe)
+        log.debug("%s: pid %d ended: exit code %s%s, peak %.0f MB, %.3f CPU s", self.job.id, proc.pid,
+                  result.exit_code, f", stopped ({result.stopped})" if result.stopped else "",
+                  result.peak_memory_mb, result.cpu_seconds)
         self.peak_memory_mb = max(self.peak_memory_mb, result.peak_memory_mb)
         self.cpu_seconds += result.cpu_seconds
         return result
+
+    def _spawn_failure(self, program: str, exc: OSError) -> ProcessResult:
+        """What a shell would say (and exit with) when `program` cannot start."""
+        if isinstance(exc, FileNotFoundError):
+            if not self.cwd.is_dir():
+                return ProcessResult(None, spawn_error=f"working directory does not exist: {self.cwd}")
+            return ProcessResult(127, spawn_error=f"command not found: {program}")
+        if isinstance(exc, PermissionError):
+            return ProcessResult(126, spawn_error=f"permission denied: {program}")
+        return ProcessResult(None, spawn_error=f"cannot start {program}: {exc.strerror}")
 
     def outcome(self, result: ProcessResult) -> Outcome:
         """The attempt's outcome when `result` is its last process."""
@@ -141,7 +152,10 @@ class AttemptContext:
         if result.stopped == "cancelled":
             return Outcome(False, f"Job '{job_id}' was cancelled", stopped="cancelled", **usage)
         if result.spawn_error:
-            return Outcome(False, f"Job '{job_id}' failed: {result.spawn_error}", exit_code=result.exit_code, **usage)
+            if result.exit_code is not None:
+                return Outcome(False, f"Job '{job_id}' failed with exit code {result.exit_code} ({result.spawn_error})",
+                               exit_code=result.exit_code, **usage)
+            return Outcome(False, f"Job '{job_id}' failed: {result.spawn_error}", **usage)
         code = result.exit_code
         if code == 0:
             return Outcome(True, exit_code=0, **usage)

@@ -31,10 +31,9 @@ def job_environment(job: Job, workflow_env: Mapping[str, str], inherited: Mappin
     """inherited + workflow env (expanded against inherited) + job env
     (expanded against inherited and workflow env)."""
     env = dict(inherited)
-    for name, value in workflow_env.items():
-        env[name] = expand(value, env)
-    for name, value in job.environment.items():
-        env[name] = expand(value, env)
+    env.update({name: expand(value, inherited) for name, value in workflow_env.items()})
+    base = dict(env)
+    env.update({name: expand(value, base) for name, value in job.environment.items()})
     return env
 
 

@@ -21,7 +21,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from runner import kinds
+from runner import kinds, log
 from runner.events import CANCELLED, COMPLETED, FAILED, SKIPPED, Event
 from runner.execute.context import AttemptContext, Outcome
 from runner.execute.environ import current_branch, inherited_environment, job_environment, working_directory
@@ -144,6 +144,8 @@ class Executor:
     def run(self) -> RunResult:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         started = time.time()
+        log.debug("running %d jobs, %s workers, keep going: %s; critical path: %s", len(self.plan.jobs),
+                  self.options.jobs or "unlimited", self.options.keep_going, " -> ".join(self.plan.critical_path_ids))
         for reporter in self.reporters:
             reporter.start(self)
         workers = self.options.jobs or max(1, len(self.plan.jobs))
@@ -172,24 +174,54 @@ class Executor:
         timeout = self.options.tick
         if self.retries:
             timeout = min(timeout, max(0.0, self.retries[0][0] - now))
+        watched = self._watched_deadlines()
+        if watched:
+            timeout = min(timeout, max(0.0, min(watched) - now))
         try:
             message = self.inbox.get(timeout=timeout)
         except queue.Empty:
             self.supervisor.reap_orphans()
+            self._expire_overdue()
             return
         while True:
             self._handle(message)
             try:
                 message = self.inbox.get_nowait()
             except queue.Empty:
-                return
+                break
+        self._expire_overdue()
+
+    # A job type that does its work in-process (a custom function) cannot be
+    # stopped from outside; for those the loop keeps the deadline itself: the
+    # attempt times out on time, its worker is left to notice `ctx.cancelled`.
+
+    def _watched_deadlines(self) -> list[float]:
+        return [a.limits.deadline for i, a in self.attempts.items()
+                if a.limits.deadline is not None and not self._self_limiting(i)]
+
+    def _self_limiting(self, index: int) -> bool:
+        kind = kinds.get(self.plan.jobs[index].job_type)
+        return kind is None or kind.enforces_limits
+
+    def _expire_overdue(self) -> None:
+        now = time.monotonic()
+        for index, attempt in list(self.attempts.items()):
+            deadline = attempt.limits.deadline
+            if deadline is not None and now >= deadline and not self._self_limiting(index):
+                attempt.cancel.set()
+                timeout = self._timeout(self.plan.jobs[index]) or 0
+                from runner.units import fmt_number
+
+                self._attempt_done(index, Outcome(False, f"Job timed out after {fmt_number(timeout)} seconds",
+                                                  stopped="timeout"), time.time(), attempt)
 
     def _handle(self, message: tuple[Any, ...]) -> None:
         if message[0] == "signal":
             self._interrupt(message[1])
         elif message[0] == "done":
-            _, index, outcome, finished = message
-            self._attempt_done(index, outcome, finished)
+            _, index, outcome, finished, attempt = message
+            if self.attempts.get(index) is attempt:  # not an attempt the loop already gave up on
+                self._attempt_done(index, outcome, finished, attempt)
 
     # ------------------------------------------------------------ starting
 
@@ -221,6 +253,7 @@ class Executor:
     def _current_branch(self) -> str | None:
         if self._branch is None:
             self._branch = (current_branch(self.workflow.path.resolve().parent, self.environ),)
+            log.debug("current branch: %s", self._branch[0] or "unknown")
         return self._branch[0]
 
     def _environment(self, index: int) -> tuple[dict[str, str], Path]:
@@ -258,7 +291,7 @@ class Executor:
         ctx = AttemptContext(job, number, env, cwd, record.log_path, self.supervisor,
                              timeout, attempt.limits, attempt.cancel, observe=self._observer(record))
         self._emit("job_started", job.id, attempt=number)
-        self.pool.submit(self._work, index, ctx)
+        self.pool.submit(self._work, index, ctx, attempt)
 
     @staticmethod
     def _observer(record: JobRecord) -> Any:
@@ -271,7 +304,7 @@ class Executor:
 
         return observe
 
-    def _work(self, index: int, ctx: AttemptContext) -> None:
+    def _work(self, index: int, ctx: AttemptContext, attempt: _Attempt) -> None:
         """A worker thread: one attempt, whatever happens."""
         try:
             ctx.start_log()
@@ -282,7 +315,7 @@ class Executor:
                                f"{type(exc).__name__}: {exc}")
         finally:
             ctx.end_log()
-        self.inbox.put(("done", index, outcome, time.time()))
+        self.inbox.put(("done", index, outcome, time.time(), attempt))
 
     # ------------------------------------------------------------ ending
 
@@ -293,8 +326,8 @@ class Executor:
             return 1 + self.workflow.config.max_retries
         return 1
 
-    def _attempt_done(self, index: int, outcome: Outcome, finished: float) -> None:
-        attempt = self.attempts.pop(index)
+    def _attempt_done(self, index: int, outcome: Outcome, finished: float, attempt: _Attempt) -> None:
+        del self.attempts[index]
         job = self.plan.jobs[index]
         record = self.records[index]
         record.running = False
@@ -316,6 +349,8 @@ class Executor:
         elif attempt.number < self._max_attempts(job) and self.signal is None:
             delay = (job.retry or RetryConfig()).delay(attempt.number)
             heapq.heappush(self.retries, (time.monotonic() + delay, index, attempt.number + 1))
+            log.debug("%s: attempt %d failed (%s); retry %d in %.3fs", job.id, attempt.number, outcome.error,
+                      attempt.number, delay)
             self._emit("job_retrying", job.id, attempt=attempt.number, delay=round(delay, 3),
                        error=outcome.error, exit_code=outcome.exit_code, duration=round(duration, 3))
             return
@@ -371,6 +406,8 @@ class Executor:
         """First signal: stop starting jobs (but run_if: always ones), cancel
         running ones and pending retries. Second: cancel everything, now."""
         second = self.signal is not None
+        log.debug("signal %d (%s): cancelling %s", signum, "second" if second else "first",
+                  "everything" if second else "all but run_if: always jobs")
         if self.signal is None:
             self.signal = signum
         self.schedule.interrupt()
@@ -383,9 +420,12 @@ class Executor:
             self._end(index, CANCELLED, time.time())
             self._emit("job_cancelled", record.job.id, reason="interrupted", error=record.error)
         self.retries.clear()
-        for index, attempt in self.attempts.items():
+        for index, attempt in list(self.attempts.items()):
             if second or self.plan.jobs[index].conditions.run_if != "always":
                 attempt.cancel.set(urgent=second)
+                if not self._self_limiting(index):  # in-process work: cancelled now, left to stop
+                    self._attempt_done(index, Outcome(False, f"Job '{self.plan.jobs[index].id}' was cancelled",
+                                                      stopped="cancelled"), time.time(), attempt)
         self._report_decisions()
 
     # ------------------------------------------------------------ events

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from runner import log
+
 
 
 class _LazyPsutil:
@@ -161,7 +163,7 @@ class Supervisor:
         """Job descendants re-parented to jobrun (see `ours`)."""
         found = []
         for pid in _children():
-            if pid not in self.roots and self.ours(pid, token_prefix, sessions, everything):
+            if pid not in self.roots and not _is_zombie(pid) and self.ours(pid, token_prefix, sessions, everything):
                 try:
                     found.append(psutil.Process(pid))
                 except psutil.Error:
@@ -267,6 +269,7 @@ def terminate(procs: list[psutil.Process], grace: float, hurry: Cancel | None = 
     for proc in procs:
         for child in tree_of(proc)[1:]:
             everyone.setdefault(child.pid, child)
+    log.debug("terminating pids %s (grace %.1fs)", sorted(everyone), grace)
     _signal_all(everyone.values(), signal.SIGTERM)
     _signal_all(everyone.values(), signal.SIGCONT)
     end = time.monotonic() + grace
@@ -278,6 +281,7 @@ def terminate(procs: list[psutil.Process], grace: float, hurry: Cancel | None = 
         for proc in list(alive):
             for child in tree_of(proc)[1:]:
                 alive.append(child)
+        log.debug("killing pids %s after the grace period", sorted(p.pid for p in alive))
         _signal_all(alive, signal.SIGKILL)
 
 

@@ -35,6 +35,9 @@ class JobKind:
 
     name: ClassVar[str] = ""
     fields: ClassVar[frozenset[str]] = frozenset()
+    # True when `run` keeps the attempt's deadline and cancel itself (the
+    # built-ins do, through ctx.run); otherwise the executor keeps them.
+    enforces_limits: ClassVar[bool] = True
 
     def validate(self, job: Job) -> Iterator[Problem]:
         """Problems with `job`'s type-specific fields."""

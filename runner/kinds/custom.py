@@ -26,7 +26,11 @@ DEFAULT_FIELDS = frozenset({"commands", "args"})
 
 
 class FunctionKind(JobKind):
-    """A job type whose attempts call `func(ctx)`."""
+    """A job type whose attempts call `func(ctx)`. Its deadline and cancel
+    are kept by the executor: the attempt ends on time even while the
+    function is still working (it should watch `ctx.cancelled`)."""
+
+    enforces_limits = False
 
     def __init__(self, name: str, func: Callable[[AttemptContext], Any], fields: Iterable[str] = DEFAULT_FIELDS) -> None:
         self.name = name  # type: ignore[misc]

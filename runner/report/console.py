@@ -71,6 +71,7 @@ class Console:
         self.width = 0
         self._offsets: dict[str, int] = {}
         self._partial: dict[str, bytes] = {}
+        self.tick_interval = 0.05 if stream else 0.5  # --stream: output shows within 50 ms
 
     def paint(self, style: str, text: str) -> str:
         return f"{STYLES[style]}{text}{RESET}" if self.color and text else text
@@ -119,7 +120,7 @@ class Console:
         label, style = LABELS[event.type]
         detail = self.detail(event, record)
         if self.stream:
-            self._drain(record)
+            self._drain(record, final=True)
         if not self.quiet or event.type == "job_failed":
             self.line(f"{self.counter()} {self.paint(style, f'{label:<10}')} {name}  {detail}".rstrip())
         if event.type == "job_failed":
@@ -167,8 +168,9 @@ class Console:
                     self._drain(record)
         self.out.flush()
 
-    def _drain(self, record: Any) -> None:
-        """Print the complete lines a job's log gained since the last drain."""
+    def _drain(self, record: Any, final: bool = False) -> None:
+        """Print the complete lines a job's log gained since the last drain
+        (and, when the job has ended, its last line even without a newline)."""
         if not record.log_ready:
             return  # its log is not this run's yet
         job_id = record.job.id
@@ -185,6 +187,9 @@ class Console:
                         self.out.write(f"{prefix} {raw.decode('utf-8', 'replace')}\n")
         except OSError:
             return
+        rest = self._partial.pop(job_id, b"") if final else b""
+        if rest:
+            self.out.write(f"{prefix} {rest.decode('utf-8', 'replace')}\n")
 
     # ------------------------------------------------------------ the end
 

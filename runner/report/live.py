@@ -18,10 +18,11 @@ def up(lines: int) -> str:
 
 
 class LiveConsole:
-    tick_interval = 0.1
+    REDRAW = 0.1  # seconds between footer redraws, at most
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self.tick_interval = min(self.REDRAW, console.tick_interval)
         self.run: Any = None
         self.drawn = 0  # footer lines on screen
         self.last_draw = 0.0
@@ -43,7 +44,7 @@ class LiveConsole:
 
     def tick(self) -> None:
         self.console.tick()
-        if time.monotonic() - self.last_draw >= self.tick_interval:
+        if time.monotonic() - self.last_draw >= self.REDRAW:
             self.clear()
             self.draw()
 

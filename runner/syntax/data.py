@@ -211,12 +211,19 @@ class _Walker:
 
     # ---------------------------------------------------------------- typed values
 
-    def text(self, node: Node, what: str) -> str:
+    def text(self, node: Node, what: str, lenient: bool = False) -> str:
+        """A string. Numbers, booleans and dates are refused (quote them), but
+        `lenient` takes them as written (`DEBUG: false` is "false")."""
         if not isinstance(node, ScalarNode) or node.tag == _TAG + "null" and not node.style:
             raise self.fail(node, f"{what} must be a string, not {self.kind(node)}")
         self.check_tag(node)
-        if self.is_json and not node.style and node.value in ("true", "false", "null"):
-            raise self.fail(node, f"{what} must be a string, not {node.value}")
+        plain = not node.style
+        if plain and (self.is_json or node.tag != _STR):
+            if self.is_json and node.value in ("true", "false", "null"):
+                raise self.fail(node, f"{what} must be a string, not {node.value}")
+            if not lenient:
+                raise self.fail(node, f"{what} must be a string, not {node.value}",
+                                f"write it in quotes: \"{node.value}\"")
         return node.value
 
     def integer(self, node: Node, what: str) -> int:
@@ -249,7 +256,8 @@ class _Walker:
         """A list of strings; a single string counts as a list of one."""
         if isinstance(node, SequenceNode):
             items = node.value
-            if all(type(item) is ScalarNode and item.tag == _STR for item in items):
+            if all(type(item) is ScalarNode and item.tag == _STR and (item.style or not self.is_json)
+                   for item in items):
                 return tuple(item.value for item in items)  # the common case, fast
         elif isinstance(node, ScalarNode) and node.tag != _TAG + "null":
             items = [node]
@@ -266,7 +274,7 @@ class _Walker:
             key = self.text(key_node, f"a key in {what}")
             if key in out:
                 raise self.fail(key_node, f"duplicate key '{key}' in {what}")
-            out[key] = self.text(value_node, f"'{key}' in {what}")
+            out[key] = self.text(value_node, f"'{key}' in {what}", lenient=True)
         return out
 
     # ---------------------------------------------------------------- structure

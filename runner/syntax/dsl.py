@@ -205,8 +205,8 @@ def _hint(token: Any, expected: set[str], line_text: str) -> str | None:
     kind = token.type
     first_word = line_text.split(":")[0].split()[:1]
     if first_word in (["env"], ["import"]) and kind in ("COLON", "EQUALS"):
-        return (f"'{first_word[0]}' is a reserved word and cannot name a job; "
-                "write `env NAME = value` or `import \"file\"`")
+        return (f"'{first_word[0]}' starts an {first_word[0]} line (`env NAME = value`, `import \"file\"`); "
+                f"a job with that name is written in quotes: \"{first_word[0]}\":")
     if kind == "_NL" and {"COLON", "EQUALS"} <= expected:
         return "a job header is `name: dependencies`; a setting is `name = value`"
     if kind in ("COMMAND", "COMMAND_BLOCK") and "COMMAND" not in expected:
@@ -290,6 +290,7 @@ class _Builder:
         self.overrides = dict(overrides)
         self.definitions: dict[str, Any] = {}  # name -> value tree
         self.resolved: dict[str, str] = dict(overrides)
+        self.env_names: set[str] = set()  # names this file's env lines set
         self.resolving: list[str] = []
         self.lines = source.text.split("\n")
 
@@ -319,8 +320,9 @@ class _Builder:
 
     # -------------------------------------------------------------- values
 
-    def value(self, tree: Any) -> str:
-        """A `value` tree's text: unquoted, unescaped, interpolated."""
+    def value(self, tree: Any, runtime: bool = False) -> str:
+        """A `value` tree's text: unquoted, unescaped, interpolated (see
+        `interpolate` for `runtime`)."""
         token = tree.children[0] if hasattr(tree, "children") else tree
         raw = str(token)
         kind = token.type
@@ -340,25 +342,32 @@ class _Builder:
             text = text_block(raw)
         else:
             text = raw
-        return self.interpolate(text, token)
+        return self.interpolate(text, token, runtime)
 
-    def interpolate(self, text: str, token: Any) -> str:
+    def interpolate(self, text: str, token: Any, runtime: bool = False) -> str:
+        """Replace `${NAME}` by the Jobfile variable NAME. Elsewhere NAME is an
+        environment variable: in `runtime` text (command lines, env values,
+        workdir), which jobrun or the shell expand in the job's environment
+        when it runs, `${NAME}` is kept for then; in other values it is
+        replaced by jobrun's environment now. Unknown names are errors."""
         if "$" not in text:
             return text
 
         def replace(match: re.Match[str]) -> str:
             if match.group(0) == "$${":
                 return "${"
-            return self.variable(match.group(1), token)
+            return self.variable(match.group(1), token, runtime)
 
         return _VARIABLE_RE.sub(replace, text)
 
-    def variable(self, name: str, token: Any) -> str:
+    def variable(self, name: str, token: Any, runtime: bool = False) -> str:
         if name in self.resolved:
             return self.resolved[name]
         if not _NAME_RE.fullmatch(name):
             raise self.fail(token, f"'${{{name}}}' is not a variable reference",
                             "write $${ for a literal '${'")
+        if name not in self.definitions and runtime and (name in self.env_names or name in os.environ):
+            return "${" + name + "}"  # the job's environment decides, when it runs
         if name in self.definitions:
             if name in self.resolving:
                 chain = " -> ".join(self.resolving[self.resolving.index(name):] + [name])
@@ -369,16 +378,18 @@ class _Builder:
             finally:
                 self.resolving.pop()
         elif name in os.environ:
-            value = os.environ[name]
+            return os.environ[name]
         else:
-            raise ValidationError(f"undefined variable '{name}'", self.span_of(token, "${" + name + "}"),
-                                   hint=did_you_mean(name, self.definitions) or
-                                  f"define it with `{name} := value`, set it in the environment, "
-                                  f"or pass {name}=value on the command line")
+            hint = did_you_mean(name, self.definitions) or (
+                f"'{name}' is set by an env line, which jobs see when they run; to use it here too, "
+                f"define a variable: `{name} := value`" if name in self.env_names else
+                f"define it with `{name} := value`, set it in the environment, "
+                f"or pass {name}=value on the command line")
+            raise ValidationError(f"undefined variable '{name}'", self.span_of(token, "${" + name + "}"), hint=hint)
         self.resolved[name] = value
         return value
 
-    def values(self, args: list[Any]) -> list[tuple[Any, str]]:
+    def values(self, args: list[Any], runtime: bool = False) -> list[tuple[Any, str]]:
         """(token, text) for the plain values among args (commas dropped)."""
         out = []
         for arg in args:
@@ -386,13 +397,14 @@ class _Builder:
                 continue
             if getattr(arg, "type", None) == "EQUALS":
                 raise self.fail(arg, "unexpected '='", "quote values that contain '='")
-            out.append((arg.children[0], self.value(arg)))
+            out.append((arg.children[0], self.value(arg, runtime)))
         return out
 
     # -------------------------------------------------------------- document
 
     def document(self, tree: Any) -> Document:
         items = tree.children
+        self.env_names = _env_names(items)
         for item in items:
             if item.data == "variable":
                 name_token, _, value = item.children
@@ -416,14 +428,14 @@ class _Builder:
                 name, _, value = item.children
                 if str(name) in environment:
                     raise self.fail(name, f"environment variable '{name}' is set twice")
-                environment[str(name)] = self.value(value)
+                environment[str(name)] = self.value(value, runtime=True)
                 spans.raw.setdefault("environment", self.pos(name))
             elif kind == "import_":
                 token = item.children[0].children[0]
                 imports.append(Import(self.value(item.children[0]), self.span(token)))
             elif kind == "job":
                 name = item.children[0]
-                if str(name) == "default":
+                if name.type == "NAME" and str(name) == "default":
                     if default:
                         raise self.fail(name, "the default target is set twice")
                     default = self.default(item, spans)
@@ -476,22 +488,26 @@ class _Builder:
         name, _, *rest = item.children
         if rest and getattr(rest[-1], "data", None) == "body":
             raise self.fail(name, "'default' names the default targets and has no body",
-                            "write `default: target...`; a job cannot be called 'default'")
+                            'write `default: target...`; a job called default is written "default":')
         for i, token in enumerate(rest):
             spans.raw[f"default.{i}"] = self.pos(token)
-        return tuple(str(t) for t in rest)
+        return tuple(self.name(t) for t in rest)
+
+    def name(self, token: Any) -> str:
+        """A job name in a header: a bare name, or a quoted one (any id)."""
+        return str(token) if token.type == "NAME" else self.value(token)
 
     # -------------------------------------------------------------- jobs
 
     def job(self, item: Any) -> Job:
         name_token, _, *rest = item.children
         body = rest.pop() if rest and getattr(rest[-1], "data", None) == "body" else None
-        job_id = str(name_token)
+        job_id = self.name(name_token)
         spans = SpanTable(self.source)
         spans.raw["id"] = self.pos(name_token)
         for i, dep in enumerate(rest):
             spans.raw[f"dependencies.{i}"] = self.pos(dep)
-        fields: dict[str, Any] = {"id": job_id, "dependencies": tuple(str(d) for d in rest)}
+        fields: dict[str, Any] = {"id": job_id, "dependencies": tuple(self.name(d) for d in rest)}
         doc = self.doc_comment(name_token.line)
         if doc is not None:
             fields["description"] = doc
@@ -512,6 +528,21 @@ class _Builder:
             found.append(text[1:] if text.startswith(" ") else text)
             number -= 1
         return "\n".join(reversed(found)) if found else None
+
+
+def _env_names(items: list[Any]) -> set[str]:
+    """Names set by the file's env lines, workflow-wide or in any job."""
+    names: set[str] = set()
+    for item in items:
+        if item.data == "env":
+            names.add(str(item.children[0]))
+        elif item.data == "job" and getattr(item.children[-1], "data", None) == "body":
+            for line in item.children[-1].children:
+                if line.data == "entry" and str(line.children[0]) == "env" and len(line.children) > 1:
+                    first = line.children[1]
+                    if getattr(first, "data", None) == "value":
+                        names.add(str(first.children[0]).strip("\"'"))
+    return names
 
 
 class _JobBody:
@@ -549,9 +580,9 @@ class _JobBody:
         if text is None:
             raw = str(token)[1:].strip()
             if raw.startswith(('"""', "'''")) and token.type == "COMMAND_BLOCK":
-                text = self.b.interpolate(text_block(raw), token)
+                text = self.b.interpolate(text_block(raw), token, runtime=True)
             else:
-                text = self.b.interpolate(raw, token)
+                text = self.b.interpolate(raw, token, runtime=True)
         if not text.strip():
             raise self.fail(token, f"job '{self.job_id}' has an empty command line")
         self.spans.raw[f"commands.{len(self.commands)}"] = self.b.pos(token)
@@ -578,8 +609,8 @@ class _JobBody:
 
     # one method per key ---------------------------------------------------
 
-    def one(self, key_token: Any, args: list[Any], what: str) -> tuple[Any, str]:
-        values = self.b.values(args)
+    def one(self, key_token: Any, args: list[Any], what: str, runtime: bool = False) -> tuple[Any, str]:
+        values = self.b.values(args, runtime)
         if len(values) != 1:
             shown = f"{len(values)} values" if values else "nothing"
             raise self.fail(values[1][0] if len(values) > 1 else key_token,
@@ -591,7 +622,7 @@ class _JobBody:
         if len(args) != 3 or getattr(args[1], "type", None) != "EQUALS" or getattr(args[0], "data", None) != "value":
             raise self.fail(key_token, f"write '{key_token} NAME = VALUE'")
         name_token = args[0].children[0]
-        return name_token, self.b.value(args[0]), self.b.value(args[2])
+        return name_token, self.b.value(args[0]), self.b.value(args[2], runtime=str(key_token) == "env")
 
     def key_name(self, key_token: Any, args: list[Any]) -> None:
         token, self.fields["name"] = self.one(key_token, args, "name")
@@ -607,7 +638,7 @@ class _JobBody:
         self.set_type(token, value)
 
     def key_command(self, key_token: Any, args: list[Any]) -> None:
-        token, text = self.one(key_token, args, "command (as a string)")
+        token, text = self.one(key_token, args, "command (as a string)", runtime=True)
         self.command(token, text)
 
     def key_python(self, key_token: Any, args: list[Any]) -> None:
@@ -659,7 +690,7 @@ class _JobBody:
         self.spans.raw["body"] = self.b.pos(token)
 
     def key_workdir(self, key_token: Any, args: list[Any]) -> None:
-        token, self.fields["working_directory"] = self.one(key_token, args, "directory")
+        token, self.fields["working_directory"] = self.one(key_token, args, "directory", runtime=True)
         self.spans.raw["working_directory"] = self.b.pos(token)
 
     def key_timeout(self, key_token: Any, args: list[Any]) -> None:

@@ -14,7 +14,6 @@ from typing import Any
 
 import yaml
 
-from runner.errors import UsageError
 from runner.ir import Conditions, Document, Job, RetryConfig
 from runner.units import fmt_duration, fmt_number, fmt_size
 
@@ -206,9 +205,6 @@ def to_jobfile(doc: Document) -> str:
 
 
 def _job_lines(job: Job) -> list[str]:
-    if job.id in _RESERVED_IDS:
-        raise UsageError(f"job '{job.id}' cannot be written in a Jobfile: '{job.id}' is a reserved word there",
-                         hint="rename the job, or keep this workflow in YAML or JSON")
     out: list[str] = []
     body: list[str] = []
     if job.description is not None:
@@ -216,7 +212,7 @@ def _job_lines(job: Job) -> list[str]:
             body.append(f"description {quote(job.description)}")
         else:
             out.extend(("## " + line if line else "##") for line in job.description.split("\n"))
-    out.append(f"{job.id}: {' '.join(job.dependencies)}".rstrip())
+    out.append(f"{_header_name(job.id)}: {' '.join(_header_name(d) for d in job.dependencies)}".rstrip())
     if job.name is not None:
         body.append(f"name {quote(job.name)}")
     if job.job_type not in ("command", "script", "python", "http"):
@@ -266,6 +262,11 @@ def _job_lines(job: Job) -> list[str]:
     if conditions.run_if != Conditions().run_if:
         body.append(f"run_if {quote(conditions.run_if, bare=True)}")
     return out + [_BODY + line for line in body]
+
+
+def _header_name(job_id: str) -> str:
+    """Job names in headers are bare, but the reserved words are quoted."""
+    return json.dumps(job_id) if job_id in _RESERVED_IDS else job_id
 
 
 def _retry_line(retry: RetryConfig) -> str:

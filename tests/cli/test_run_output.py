@@ -100,3 +100,24 @@ def test_live_view_redraws_a_footer_and_ends_with_the_summary(demo, cli):
     assert "\x1b[" in result.stdout and "jobs" in result.stdout  # the footer, erased and redrawn
     tail = result.stdout.rsplit("\x1b[J", 1)[-1]
     assert "Job      Status" in tail and "demo: failed" in tail
+
+
+def test_log_level_debug_logs_decisions_to_stderr(demo, cli, monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    try:
+        result = cli("--no-live", "-q", "prepare")
+    finally:
+        from runner import log
+
+        log.configure("WARNING", __import__("sys").stderr)  # off again for the next tests
+    assert result.exit == 0
+    assert "debug: job file: " in result.stderr
+    assert "debug: prepare (attempt 1): starting ['echo', 'preparing']" in result.stderr
+    assert "debug:" not in result.stdout
+
+
+def test_an_unknown_log_level_is_a_warning(demo, cli, monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "chatty")
+    result = cli("--no-live", "-q", "prepare")
+    assert result.exit == 0
+    assert result.stderr.startswith("warning: LOG_LEVEL=chatty is not a level")

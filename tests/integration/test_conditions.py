@@ -219,7 +219,7 @@ def test_run_if(project, cli, keep_going):
     assert not (project / "notify_not.txt").exists()
     assert "run_if" in jobs["notify_not"]["reason"]
     assert jobs["report"]["reason"] == "dependency 'bad' failed"
-    assert jobs["package"]["reason"] == "dependency 'build' was skipped"
+    assert jobs["package"]["reason"] == "dependency 'build' was skipped ('bad' failed)"
     # `always` waited for every dependency to end, whatever the outcome
     assert first_event_time(data, "job_started", "cleanup") >= max(
         end_event_time(data, "bad"), end_event_time(data, "package"))

@@ -62,7 +62,7 @@ def test_plain_command_not_found_is_reported_as_such(project, cli):
     result, data = run_with_results(cli)
     assert result.exit == 1
     job = jobs_by_id(data)["missing"]
-    assert job["error"] == "Job 'missing' failed: command not found: no-such-command-jobrun-it"
+    assert job["error"] == "Job 'missing' failed with exit code 127 (command not found: no-such-command-jobrun-it)"
     assert job["exit_code"] == 127
     assert result.stderr.splitlines()[0] == f"Error: {job['error']}"
 

@@ -244,6 +244,35 @@ def test_job_defined_in_two_files_names_both(tmp_path, monkeypatch):
     assert info.value.diagnostic.span.source.path.name == "other.yaml"
 
 
-def test_reserved_words_cannot_name_jobs():
+def test_reserved_words_name_jobs_only_in_quotes():
     with pytest.raises(ParseError):
         parse("env:\n    $ x\n")
+    doc = parse('"env":\n    $ x\n"default": "env"\ndefault: "default"\n')
+    assert [(j.id, j.dependencies) for j in doc.jobs] == [("env", ()), ("default", ("env",))]
+    assert doc.default == ("default",)
+
+
+def test_environment_references_in_commands_env_and_workdir_wait_for_the_run(monkeypatch):
+    monkeypatch.setenv("JOBRUN_TEST_ROOT", "/srv")
+    doc = parse("""
+        env BASE = "/opt/app"
+        V := v1
+        a:
+            env BIN = "${BASE}/bin"
+            workdir "${JOBRUN_TEST_ROOT}/work"
+            $ echo ${BASE} ${BIN} ${JOBRUN_TEST_ROOT} ${V}
+            outputs "${JOBRUN_TEST_ROOT}/out/${V}"
+    """)
+    job = doc.jobs[0]
+    # kept for the job's own environment, as the YAML form would be
+    assert job.commands == ("echo ${BASE} ${BIN} ${JOBRUN_TEST_ROOT} v1",)
+    assert job.environment == {"BIN": "${BASE}/bin"}
+    assert job.working_directory == "${JOBRUN_TEST_ROOT}/work"
+    # other values are settled when the file loads
+    assert job.outputs == ("/srv/out/v1",)
+
+
+def test_an_env_only_name_outside_a_command_is_an_error_with_a_hint():
+    with pytest.raises(ValidationError, match="undefined variable 'BASE'") as info:
+        parse('env BASE = "/opt"\na:\n    outputs "${BASE}/x"\n')
+    assert "define a variable" in info.value.diagnostic.hint

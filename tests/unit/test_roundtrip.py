@@ -11,7 +11,7 @@ from runner.ir import Conditions, Document, GlobalConfig, Import, Job, ResourceL
 from runner.source import Source
 from runner.syntax import data, dsl, emit
 
-ids = st.from_regex(r"[a-z][a-z0-9_.-]{0,8}", fullmatch=True).filter(lambda s: s not in ("default", "env", "import"))
+ids = st.from_regex(r"[a-z][a-z0-9_.-]{0,8}", fullmatch=True) | st.sampled_from(["default", "env", "import"])
 env_names = st.from_regex(r"[A-Z_][A-Z0-9_]{0,6}", fullmatch=True)
 # Awkward text: quotes of every kind, interpolation look-alikes, comments, tabs, newlines, unicode.
 pieces = st.sampled_from(['"', "'", '"""', "'''", "${", "$${", "$", "}", "#", "##", "=", ",", "\\", "\t",

@@ -67,7 +67,7 @@ def test_failure_skips_dependents_with_a_reason_and_stops_new_starts():
     d_or_none = s.pop()  # d is also ready: it starts before the failure
     s.finish(a, "failed")
     assert [(s.plan.jobs[i].id, st, r) for i, st, r in s.decisions] == [
-        ("b", "skipped", "dependency 'a' failed"), ("c", "skipped", "dependency 'b' was skipped")]
+        ("b", "skipped", "dependency 'a' failed"), ("c", "skipped", "dependency 'b' was skipped ('a' failed)")]
     assert s.plan.jobs[d_or_none].id == "d"
     s.finish(d_or_none, "completed")
     assert s.done
