@@ -23,8 +23,7 @@ bench:
 
 # Time jobrun against make, ninja, just, Task and doit (../shared/bench)
 peers:
-    ../shared/bench/setup.sh
-    ../shared/bench/peers.sh
+    bench/peers.sh
 
 # Regenerate the standalone Jobfile parser after changing grammar/jobfile.lark
 parser:
