@@ -28,6 +28,7 @@ from runner.execute.environ import current_branch, inherited_environment, job_en
 from runner.execute.process import Cancel, Limits, Supervisor
 from runner.ir import Job, RetryConfig, Workflow
 from runner.plan import Plan, Schedule
+from runner.units import fmt_number
 
 EXIT_BY_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -210,8 +211,6 @@ class Executor:
             if deadline is not None and now >= deadline and not self._self_limiting(index):
                 attempt.cancel.set()
                 timeout = self._timeout(self.plan.jobs[index]) or 0
-                from runner.units import fmt_number
-
                 self._attempt_done(index, Outcome(False, f"Job timed out after {fmt_number(timeout)} seconds",
                                                   stopped="timeout"), time.time(), attempt)
 

@@ -35,22 +35,19 @@ def seconds(value: float | None) -> str:
 
 def read_tail(path: Any, lines: int | None = None) -> list[str]:
     """The last `lines` lines of a file (reading only its end), or all of it."""
+    start = 0
     try:
         with open(path, "rb") as f:
             if lines is not None:
-                f.seek(0, os.SEEK_END)
-                start = max(0, f.tell() - 64 * 1024)
+                start = max(0, f.seek(0, os.SEEK_END) - 64 * 1024)
                 f.seek(start)
             data = f.read()
     except OSError:
         return []
-    text = data.decode("utf-8", "replace").rstrip("\n")
-    found = text.splitlines() if text else []
-    if lines is not None:
-        if start > 0:
-            found = found[1:]  # the first line read is probably cut
-        found = found[-lines:]
-    return found
+    found = data.decode("utf-8", "replace").rstrip("\n").splitlines()
+    if start > 0:
+        found = found[1:]  # the first line read is probably cut short
+    return found if lines is None else found[-lines:]
 
 
 class Console:

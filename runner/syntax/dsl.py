@@ -693,21 +693,23 @@ class _JobBody:
         token, self.fields["working_directory"] = self.one(key_token, args, "directory", runtime=True)
         self.spans.raw["working_directory"] = self.b.pos(token)
 
+    def measured(self, key_token: Any, args: list[Any], span_key: str, duration: bool) -> float:
+        """A `key DURATION` or `key SIZE` line's value, its span recorded."""
+        what, parse, example = (("duration", parse_duration, "a duration like 90, 30s or 5m") if duration
+                                else ("size", parse_size, "a size like 512MB or 2GB"))
+        token, text = self.one(key_token, args, what)
+        self.spans.raw[span_key] = self.b.pos(token)
+        return self.b.measure(token, text, str(key_token), parse, example)
+
     def key_timeout(self, key_token: Any, args: list[Any]) -> None:
-        token, text = self.one(key_token, args, "duration")
-        self.fields["timeout"] = self.b.measure(token, text, "timeout", parse_duration, "a duration like 90, 30s or 5m")
-        self.spans.raw["timeout"] = self.b.pos(token)
+        self.fields["timeout"] = self.measured(key_token, args, "timeout", duration=True)
 
     def key_time_limit(self, key_token: Any, args: list[Any]) -> None:
-        token, text = self.one(key_token, args, "duration")
-        self.limits["max_execution_time"] = self.b.measure(token, text, "time_limit", parse_duration,
-                                                           "a duration like 90, 30s or 5m")
-        self.spans.raw["resource_limits.max_execution_time"] = self.b.pos(token)
+        self.limits["max_execution_time"] = self.measured(key_token, args, "resource_limits.max_execution_time",
+                                                          duration=True)
 
     def key_memory(self, key_token: Any, args: list[Any]) -> None:
-        token, text = self.one(key_token, args, "size")
-        self.limits["max_memory_mb"] = self.b.measure(token, text, "memory", parse_size, "a size like 512MB or 2GB")
-        self.spans.raw["resource_limits.max_memory_mb"] = self.b.pos(token)
+        self.limits["max_memory_mb"] = self.measured(key_token, args, "resource_limits.max_memory_mb", duration=False)
 
     def key_cpu(self, key_token: Any, args: list[Any]) -> None:
         token, text = self.one(key_token, args, "percentage")
