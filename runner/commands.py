@@ -95,8 +95,8 @@ def run(inv: Invocation, workflow: Workflow, plan: Plan, out: TextIO, err: TextI
                              hint="name a file in a directory that exists and is writable")
         reporters.append(ResultsFile(results))
     live = args.live if args.live is not None else out.isatty()
-    console = Console(out, err, color=use_color(args.color, out), verbose=args.verbose, quiet=args.quiet,
-                      stream=args.stream)
+    console = Console(out, err, color=use_color(args.color, out), err_color=use_color(args.color, err),
+                      verbose=args.verbose, quiet=args.quiet, stream=args.stream)
     if live and not args.quiet:
         from runner.report.live import LiveConsole
 

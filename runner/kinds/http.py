@@ -36,8 +36,10 @@ def request(ctx: AttemptContext) -> Outcome:
     done: dict[str, Any] = {}
 
     def send() -> None:
-        try:
-            done["response"] = client.request(method, url, headers=dict(job.headers), content=job.body)
+        try:  # streamed: only the start of the body is read, however big it is
+            with client.stream(method, url, headers=dict(job.headers), content=job.body) as response:
+                done["body"] = _start_of_body(response)
+                done["response"] = response
         except BaseException as exc:  # noqa: BLE001 - handed to the worker below
             done["error"] = exc
 
@@ -64,13 +66,26 @@ def request(ctx: AttemptContext) -> Outcome:
     elapsed = (time.monotonic() - started) * 1000
     status = response.status_code
     ctx.log(f"-> {status} {response.reason_phrase} in {elapsed:.0f} ms\n")
-    text = response.text
+    text = done["body"]
     ctx.log(text[:BODY_SHOWN] + ("\n[... body truncated]\n" if len(text) > BODY_SHOWN else "\n" if text else ""))
     ok = status in job.expected_status if job.expected_status else 200 <= status < 300
     if ok:
         return Outcome(True, http_status=status)
     return Outcome(False, f"Job '{job.id}' failed: HTTP {status} (expected {_expected(job.expected_status)})",
                    http_status=status)
+
+
+def _start_of_body(response: Any) -> str:
+    """The body's first BODY_SHOWN characters, and one more when there are
+    more (the rest is never read: the connection closes with the response)."""
+    parts: list[str] = []
+    size = 0
+    for chunk in response.iter_text():
+        parts.append(chunk)
+        size += len(chunk)
+        if size > BODY_SHOWN:
+            break
+    return "".join(parts)[: BODY_SHOWN + 1]
 
 
 def _abandon(client: Any) -> None:

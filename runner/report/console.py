@@ -10,12 +10,14 @@ failures and the final line. Colour is a choice made by the caller.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from runner.events import Event
 from runner.units import fmt_number
 
 TAIL_LINES = 20
+LONG_LINE = 64 * 1024  # bytes: a longer line is shown in pieces
 
 # Semantic styles -> ANSI SGR codes (colorama's constants, spelled out).
 STYLES = {
@@ -33,31 +35,50 @@ def seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}s"
 
 
-def read_tail(path: Any, lines: int | None = None) -> list[str]:
-    """The last `lines` lines of a file (reading only its end), or all of it."""
-    start = 0
+def read_tail(path: Any, lines: int) -> list[str]:
+    """The last `lines` lines of a file, reading only its last 64 KiB."""
     try:
         with open(path, "rb") as f:
-            if lines is not None:
-                start = max(0, f.seek(0, os.SEEK_END) - 64 * 1024)
-                f.seek(start)
+            start = max(0, f.seek(0, os.SEEK_END) - 64 * 1024)
+            f.seek(start)
             data = f.read()
     except OSError:
         return []
     found = data.decode("utf-8", "replace").rstrip("\n").splitlines()
     if start > 0:
         found = found[1:]  # the first line read is probably cut short
-    return found if lines is None else found[-lines:]
+    return found[-lines:]
+
+
+def iter_lines(path: Any, chunk: int = 1 << 20) -> Iterator[str]:
+    """Every line of a file, read a chunk at a time so that memory stays
+    bounded whatever its size; a line longer than LONG_LINE comes in pieces."""
+    try:
+        with open(path, "rb") as f:
+            partial = b""
+            while data := f.read(chunk):
+                *complete, partial = (partial + data).split(b"\n")
+                for raw in complete:
+                    for start in range(0, len(raw) or 1, LONG_LINE):
+                        yield raw[start:start + LONG_LINE].decode("utf-8", "replace")
+                while len(partial) > LONG_LINE:
+                    yield partial[:LONG_LINE].decode("utf-8", "replace")
+                    partial = partial[LONG_LINE:]
+            if partial:
+                yield partial.decode("utf-8", "replace")
+    except OSError:
+        return
 
 
 class Console:
     """The plain status stream, then a summary table."""
 
-    def __init__(self, out: TextIO, err: TextIO, *, color: bool = False, verbose: bool = False,
-                 quiet: bool = False, stream: bool = False) -> None:
+    def __init__(self, out: TextIO, err: TextIO, *, color: bool = False, err_color: bool | None = None,
+                 verbose: bool = False, quiet: bool = False, stream: bool = False) -> None:
         self.out = out
         self.err = err
-        self.color = color
+        self.color = color  # on stdout; stderr decides for itself (`err_color`)
+        self.err_color = color if err_color is None else err_color
         self.verbose = verbose
         self.quiet = quiet
         self.stream = stream
@@ -70,8 +91,9 @@ class Console:
         self._partial: dict[str, bytes] = {}
         self.tick_interval = 0.05 if stream else 0.5  # --stream: output shows within 50 ms
 
-    def paint(self, style: str, text: str) -> str:
-        return f"{STYLES[style]}{text}{RESET}" if self.color and text else text
+    def paint(self, style: str, text: str, err: bool = False) -> str:
+        """`text` in `style`, when the stream it goes to (stderr if `err`) has colour."""
+        return f"{STYLES[style]}{text}{RESET}" if (self.err_color if err else self.color) and text else text
 
     # ------------------------------------------------------------ events
 
@@ -142,19 +164,24 @@ class Console:
 
     def failure(self, record: Any, error: str) -> None:
         """A failed job's error, its output tail and log path, on stderr."""
-        self.line(f"{self.paint('failed', 'Error')}: {error}", err=True)
+        self.line(f"{self.paint('failed', 'Error', err=True)}: {error}", err=True)
         if not self.stream:
             self.output_block(record, err=True, tail=not self.verbose)
         self.line(f"  = log: {record.log_path}", err=True)
 
     def output_block(self, record: Any, err: bool = False, tail: bool = False) -> None:
-        lines = read_tail(record.log_path, TAIL_LINES if tail else None)
-        if not lines:
-            return
-        title = f"last {len(lines)} lines of output" if tail else "output"
-        self.line(self.paint("dim", f"  --- {record.job.id}: {title} ---"), err=err)
-        for text in lines:
-            self.line(f"  {self.paint('dim', '|')} {text}", err=err)
+        """The job's output under a title: its last lines, or (`-v`) all of it,
+        streamed from the log."""
+        if tail:
+            lines: Any = read_tail(record.log_path, TAIL_LINES)
+            title = f"last {len(lines)} lines of output"
+        else:
+            lines, title = iter_lines(record.log_path), "output"
+        bar = self.paint("dim", "|", err)
+        for number, text in enumerate(lines):
+            if number == 0:
+                self.line(self.paint("dim", f"  --- {record.job.id}: {title} ---", err), err=err)
+            self.line(f"  {bar} {text}", err=err)
 
     # ------------------------------------------------------------ --stream
 

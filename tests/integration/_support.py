@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -124,6 +125,28 @@ def jobrun_process(args: Iterable[str], cwd: Path, **kwargs: Any) -> subprocess.
     env.pop("FORCE_COLOR", None)
     return subprocess.Popen([sys.executable, "-m", "runner", *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def run_sampled(args: Iterable[str], cwd: Path, timeout: float = 120) -> tuple[subprocess.Popen[str], str, str, int]:
+    """Run a real jobrun to its end, sampling its RSS every 50 ms while its
+    output is read: (process, stdout, stderr, peak RSS in bytes)."""
+    proc = jobrun_process(args, cwd)
+    peak = [0]
+
+    def sample() -> None:
+        try:
+            me = psutil.Process(proc.pid)
+            while proc.poll() is None:
+                peak[0] = max(peak[0], me.memory_info().rss)
+                time.sleep(0.05)
+        except psutil.Error:
+            pass
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    out, err = proc.communicate(timeout=timeout)
+    sampler.join()
+    return proc, out, err, peak[0]
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:

@@ -1,17 +1,17 @@
 """Acceptance 9: a job printing 200 MB costs jobrun no memory: its output
-goes straight to the log file. jobrun runs as a real subprocess whose RSS
-psutil samples every 50 ms."""
+goes straight to the log file, and whatever jobrun shows of it (a failed
+job's tail, `-v`'s whole output) is read from the log a piece at a time.
+jobrun runs as a real subprocess whose RSS psutil samples every 50 ms."""
 
 from __future__ import annotations
 
 import sys
-import threading
 import time
 
 import psutil
 import pytest
 
-from tests.integration._support import jobrun_process, workflow
+from tests.integration._support import jobrun_process, run_sampled, workflow
 
 pytestmark = pytest.mark.integration
 
@@ -52,27 +52,28 @@ def test_200_mb_of_output_of_a_failing_job_prints_only_a_tail(project):
     workflow(project, [{"id": "loud", "command": PRINT_200_MB + "; echo last words; exit 2"}])
     log = project / ".jobrun" / "logs" / "loud.log"
     try:
-        proc = jobrun_process(["--no-live"], project)
-        peak = [0]
-
-        def sample() -> None:
-            try:
-                me = psutil.Process(proc.pid)
-                while proc.poll() is None:
-                    peak[0] = max(peak[0], me.memory_info().rss)
-                    time.sleep(0.05)
-            except psutil.Error:
-                pass
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        out, err = proc.communicate(timeout=60)
-        sampler.join()
+        proc, out, err, peak = run_sampled(["--no-live"], project)
 
         assert proc.returncode == 1, out + err
-        assert peak[0] < 150 * MB, f"jobrun's RSS reached {peak[0] / MB:.0f} MB"
+        assert peak < 150 * MB, f"jobrun's RSS reached {peak / MB:.0f} MB"
         assert err.splitlines()[0] == "Error: Job 'loud' failed with exit code 2"
         assert "  | last words" in err
         assert len(err) < 200_000
+    finally:
+        log.unlink(missing_ok=True)
+
+
+def test_verbose_shows_200_mb_of_output_without_holding_it(project):
+    """-v prints the whole output, streamed from the log, not read at once."""
+    workflow(project, [{"id": "loud", "command": PRINT_200_MB + "; echo last words"}])
+    log = project / ".jobrun" / "logs" / "loud.log"
+    try:
+        proc, out, err, peak = run_sampled(["--no-live", "-v"], project)
+
+        assert proc.returncode == 0, out + err
+        assert peak < 150 * MB, f"jobrun's RSS reached {peak / MB:.0f} MB"
+        assert "  --- loud: output ---" in out
+        assert out.count("  | " + "x" * 1000) == 200 * 16  # 200 lines of 1 MB, each in 16 pieces of 64 KiB
+        assert "  | last words" in out
     finally:
         log.unlink(missing_ok=True)

@@ -90,6 +90,40 @@ def test_colour_precedence_on_a_pipe(project, args, env, coloured):
     assert ("\x1b[" in result.stdout) == coloured
 
 
+def split_terminal(args, cwd, terminal):
+    """Run jobrun with one of stdout/stderr (`terminal`) on a pseudo-terminal
+    and the other on a pipe: (what the terminal got, what the pipe got)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    master, slave = pty.openpty()
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, terminal: slave}
+    proc = subprocess.Popen([sys.executable, "-m", "runner", *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                            **streams)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    out, err = proc.communicate(timeout=30)
+    os.close(master)
+    return b"".join(chunks).decode("utf-8", "replace"), (err if terminal == "stdout" else out).decode()
+
+
+@pytest.mark.parametrize("terminal", ["stdout", "stderr"])
+def test_each_stream_decides_its_own_colour(project, terminal):
+    """A failed job writes to both streams: only the terminal one is coloured."""
+    workflow(project, [{"id": "bad", "command": "sh -c 'echo oops; exit 3'"}])
+    on_terminal, on_pipe = split_terminal(["--no-live"], project, terminal)
+    assert "\x1b[" in on_terminal, repr(on_terminal)
+    assert "\x1b[" not in on_pipe, repr(on_pipe)
+    assert "Error: Job 'bad' failed with exit code 3" in (on_pipe if terminal == "stdout" else on_terminal
+                                                           .replace("\x1b[1;31m", "").replace("\x1b[0m", ""))
+
+
 # ---------------------------------------------------------------- http
 
 

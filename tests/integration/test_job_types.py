@@ -23,6 +23,7 @@ from tests.integration._support import (
     assert_no_survivors,
     events,
     jobs_by_id,
+    run_sampled,
     run_with_results,
     workflow,
 )
@@ -223,6 +224,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(302, headers={"Location": "/ok"})
         elif self.path == "/created":
             self._reply(201, b"created")
+        elif self.path == "/big":  # 200 MB: a client that reads it all holds it all
+            self.send_response(200)
+            self.send_header("Content-Length", str(200 * 1024 * 1024))
+            self.end_headers()
+            block = b"y" * (1024 * 1024)
+            try:
+                for _ in range(200):
+                    self.wfile.write(block)
+            except OSError:  # the job read what it shows and closed the connection
+                pass
         else:
             self._reply(404, b"no such page")
 
@@ -278,6 +289,18 @@ def test_http_200_and_expected_status_and_redirects(project, cli, http_server):
     assert handler.requests == [{"path": "/hook", "body": "payload=1", "token": "s3cret"}]
     log = (project / ".jobrun" / "logs" / "ok.log").read_text()
     assert "200" in log and "all good" in log
+
+
+def test_http_200_mb_response_is_not_read_whole(project, http_server):
+    """Only the start of the body is read (and logged); jobrun stays small."""
+    base, _ = http_server
+    workflow(project, [{"id": "big", "job_type": "http", "url": f"{base}/big"}])
+    proc, out, err, peak = run_sampled(["--no-live"], project)
+    assert proc.returncode == 0, out + err
+    assert peak < 150 * 1024 * 1024, f"jobrun's RSS reached {peak / 1024 / 1024:.0f} MB"
+    log = (project / ".jobrun" / "logs" / "big.log").read_text()
+    assert "-> 200 OK" in log and "y" * 2000 + "\n[... body truncated]" in log
+    assert len(log) < 3000
 
 
 def test_http_500_is_retried_then_fails(project, cli, http_server):
