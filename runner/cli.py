@@ -16,7 +16,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from runner import __version__
 from runner.errors import JobrunError, UsageError
@@ -29,10 +29,35 @@ _VARIABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad command line is a UsageError like any other."""
+    """argparse, but a bad command line is a UsageError like any other, and
+    every word after the first `--` is an operand (a target, VAR=value, a
+    file), whatever it looks like, as in make and POSIX."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.operands: dict[str, str] = {}  # stand-in -> the word after `--` it stands for
 
     def error(self, message: str) -> NoReturn:
+        for stand_in, word in self.operands.items():
+            message = message.replace(stand_in, word)
         raise UsageError(message, hint=f"see '{self.prog} --help'")
+
+    def parse_operands(self, argv: list[str]) -> argparse.Namespace:
+        """`parse_intermixed_args`, with `--` handled here: argparse's intermixed
+        parsing (before Python 3.13) reads options after `--` all the same. The
+        words after it go in as stand-ins that cannot look like options, and
+        come back out of the namespace as they were."""
+        if "--" not in argv:
+            return self.parse_intermixed_args(argv)
+        cut = argv.index("--")
+        self.operands = {f"\0{i}": word for i, word in enumerate(argv[cut + 1:])}
+        args = self.parse_intermixed_args(argv[:cut] + list(self.operands))
+        for name, value in vars(args).items():
+            if isinstance(value, list):
+                setattr(args, name, [self.operands.get(v, v) if isinstance(v, str) else v for v in value])
+            elif isinstance(value, str):
+                setattr(args, name, self.operands.get(value, value))
+        return args
 
 
 def _non_negative_int(text: str) -> int:
@@ -78,11 +103,12 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     output.add_argument("-v", "--verbose", action="store_true", help="print every job's output when it ends")
     output.add_argument("-q", "--quiet", action="store_true", help="print only failures and the final line")
     output.add_argument("--stream", action="store_true", help="print jobs' output lines as they come, prefixed [job]")
-    parser.add_argument("positionals", nargs="*", metavar="TARGET|VAR=value",
+    # default=[] on every "*" positional: without one, Python < 3.13 lists it as required.
+    parser.add_argument("positionals", nargs="*", default=[], metavar="TARGET|VAR=value",
                         help="jobs to run (default: the default target, else all); VAR=value sets a variable")
 
 
-def build_parser(command: str, prog: str = "jobrun") -> argparse.ArgumentParser:
+def build_parser(command: str, prog: str = "jobrun") -> _Parser:
     """The parser for `command` ("" for plain `jobrun`); only that one is built."""
     if command in ("", "run"):
         if command == "":
@@ -101,7 +127,7 @@ def build_parser(command: str, prog: str = "jobrun") -> argparse.ArgumentParser:
         _add_common(parser)
         _add_file(parser)
         parser.add_argument("-o", "--output", metavar="FILE", help="also write the analysis as JSON to FILE")
-        parser.add_argument("positionals", nargs="*", metavar="FILE|VAR=value")
+        parser.add_argument("positionals", nargs="*", default=[], metavar="FILE|VAR=value")
     elif command == "create":
         parser = _Parser(prog=f"{prog} create", allow_abbrev=False,
                          description="Write a runnable sample workflow: YAML (.yaml, .yml), JSON (.json) "
@@ -116,7 +142,8 @@ def build_parser(command: str, prog: str = "jobrun") -> argparse.ArgumentParser:
         _add_common(parser)
         parser.add_argument("input", metavar="IN", help="a Jobfile, .yaml/.yml or .json workflow")
         parser.add_argument("output", metavar="OUT", help="where to write it; the format follows the extension")
-        parser.add_argument("positionals", nargs="*", metavar="VAR=value", help="Jobfile variable overrides")
+        parser.add_argument("positionals", nargs="*", default=[], metavar="VAR=value",
+                            help="Jobfile variable overrides")
     return parser
 
 
@@ -153,8 +180,9 @@ def parse_args(argv: Sequence[str]) -> Invocation:
         command = argv.pop(0)
     parser = build_parser(command)
     # `--graph` alone means `--graph=text`; its value is only ever given with `=`.
-    argv = ["--graph=text" if a == "--graph" else a for a in argv]
-    return Invocation(command, parser.parse_intermixed_args(argv))
+    end = argv.index("--") if "--" in argv else len(argv)
+    argv = ["--graph=text" if a == "--graph" else a for a in argv[:end]] + argv[end:]
+    return Invocation(command, parser.parse_operands(argv))
 
 
 def use_color(choice: str, stream: TextIO) -> bool:

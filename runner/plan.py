@@ -59,7 +59,9 @@ def select(
     """Indices of the selected jobs, in file order: the targets (else the
     default target, else every job) and jobs carrying any of `tags`, with
     everything they depend on; jobs tagged with any of `skip_tags` are left
-    out, and so are their dependencies unless a job kept needs them too."""
+    out, and so are their dependencies unless a job kept needs them too. A
+    kept job's dependency left out this way counts as satisfied: the plan
+    drops the edge (see `make_plan`), so the job does not wait for it."""
     tags, skip_tags = list(tags), list(skip_tags)
     known_tags = {tag for job in workflow.jobs for tag in job.tags}
     for tag in (*tags, *skip_tags):
@@ -80,11 +82,10 @@ def select(
         else:
             roots = list(range(len(workflow.jobs)))
     dropped = set(skip_tags)
-    if dropped:  # a left-out job's dependencies come only if a kept job needs them too
-        requires = workflow.graph.requires
-        kept = [() if dropped.intersection(workflow.jobs[i].tags) else requires[i] for i in range(len(requires))]
-        roots = [i for i in roots if not dropped.intersection(workflow.jobs[i].tags)]
-        return sorted(graph.closure(kept, roots))
+    if dropped:  # the closure stops at left-out jobs: neither they nor what only they need come in
+        left_out = {i for i, job in enumerate(workflow.jobs) if dropped.intersection(job.tags)}
+        requires = [[d for d in before if d not in left_out] for before in workflow.graph.requires]
+        return sorted(graph.closure(requires, [i for i in roots if i not in left_out]))
     return sorted(graph.closure(workflow.graph.requires, roots))
 
 

@@ -117,18 +117,21 @@ class PythonKind(JobKind):
         if job.code is None:
             yield "id", f"python job '{job.id}' has no code ('command')"
             return
+        import warnings
+
         try:
-            compile(job.code, f"<job {job.id}>", "exec")
+            with warnings.catch_warnings():  # the code's own warnings are its business, when it runs
+                warnings.simplefilter("ignore")
+                compile(job.code, f"<job {job.id}>", "exec")
         except SyntaxError as exc:
             yield "command", f"python job '{job.id}' has invalid code: {exc.msg} (line {exc.lineno} of the code)"
         except ValueError as exc:  # e.g. a NUL character
             yield "command", f"python job '{job.id}' has invalid code: {exc}"
 
-    def run(self, ctx: AttemptContext) -> Outcome:
+    def recipe(self, ctx: AttemptContext) -> list[list[str]]:
         from runner.execute.context import python_argv
 
-        scratch = ctx.log_path.with_suffix(".py")
-        return ctx.outcome(ctx.run(python_argv(ctx.job.code or "", ctx.job.args, scratch)))
+        return [python_argv(ctx.job.code or "", ctx.job.args, ctx.log_path.with_suffix(".py"))]
 
 
 class HttpKind(JobKind):

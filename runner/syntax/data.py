@@ -174,8 +174,10 @@ class _Walker:
         own: list[tuple[Node, Node]] = []
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
+                self.check_tag(value_node)
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 for src in sources:
+                    self.check_tag(src)
                     if not isinstance(src, MappingNode):
                         raise self.fail(src, "a merge key ('<<') needs a mapping or a list of mappings")
                     merged.extend(self.flatten(src))
@@ -284,6 +286,7 @@ class _Walker:
         spans = PathSpans(locator, ())
         if root is None:
             return Document(self.source, spans=spans)
+        self.check_tag(root)  # `--- !!python/object:...`: name the tag, not the node's shape
         fields: dict[str, Any] = {}
         jobs: tuple[Job, ...] = ()
         for key, _, value in self.pairs(root, "the workflow", TOP_KEYS):
@@ -323,6 +326,7 @@ class _Walker:
                      for number, item in enumerate(node.value, 1))
 
     def job(self, node: Node, number: int, spans: PathSpans) -> Job:
+        self.check_tag(node)
         if not isinstance(node, MappingNode):
             raise self.fail(node, f"job #{number} must be a mapping, not {self.kind(node)}")
         values = self._job_values(node)

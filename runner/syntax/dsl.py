@@ -16,9 +16,9 @@ must be known before the first value is built.
 
 from __future__ import annotations
 
+import _thread
 import os
 import re
-import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,13 @@ class Indenter:
         levels = [0]
         style: tuple[str, int] | None = None  # (" " or "\t", line first seen)
         token = None
+        previous = None
         for token in stream:
+            if previous == "IMPORT" and str(token).startswith(":"):  # `import:`, a job header
+                raise ParseError(f"expected the file to import, found {_describe_token(token)}",
+                                 Span(self.source, token.line, token.column, len(str(token))),
+                                 hint=_reserved_word_hint("import"))
+            previous = token.type
             if token.column > 1 and levels == [0] and token.type != "_NL" and (style is None or token.line == 1):
                 if self.source.line(token.line)[: token.column - 1].strip() == "":
                     raise ParseError("unexpected indentation", Span(self.source, token.line, 1, token.column - 1),
@@ -100,7 +106,7 @@ class Indenter:
 
 
 _PARSER: dict[str, Any] = {}
-_PARSER_LOCK = threading.Lock()
+_PARSER_LOCK = _thread.allocate_lock()  # not `threading`: --list need not import it
 
 
 def _runtime() -> tuple[Any, Indenter, Any]:
@@ -198,15 +204,24 @@ def _syntax_error(source: Source, text: str, exc: Any, module: Any) -> ParseErro
     message = f"expected {_describe_expected(expected)}, found {_describe_token(token)}"
     width = max(1, len(str(token).splitlines()[0])) if token.type not in ("_NL", "_INDENT", "_DEDENT") else 1
     return ParseError(message, Span(source, line, col, width),
-                      hint=_hint(token, expected, source.line(line)))
+                      hint=_hint(token, expected, source.line(line), col))
 
 
-def _hint(token: Any, expected: set[str], line_text: str) -> str | None:
+_RESERVED_SYNTAX = {"env": "`env NAME = value`", "import": '`import "file"`'}
+
+
+def _reserved_word_hint(word: str) -> str:
+    """For a line that starts with `env` or `import` but goes wrong at once:
+    most likely a job of that name."""
+    return (f"'{word}' starts an {word} line: {_RESERVED_SYNTAX[word]}; "
+            f"to name a job env, import or default, quote it: \"{word}\":")
+
+
+def _hint(token: Any, expected: set[str], line_text: str, col: int) -> str | None:
     kind = token.type
-    first_word = line_text.split(":")[0].split()[:1]
-    if first_word in (["env"], ["import"]) and kind in ("COLON", "EQUALS"):
-        return (f"'{first_word[0]}' starts an {first_word[0]} line (`env NAME = value`, `import \"file\"`); "
-                f"a job with that name is written in quotes: \"{first_word[0]}\":")
+    before = line_text[:col - 1].split()
+    if len(before) == 1 and before[0] in _RESERVED_SYNTAX and line_text.startswith(before[0]):
+        return _reserved_word_hint(before[0])  # the keyword, then straight away something else
     if kind == "_NL" and {"COLON", "EQUALS"} <= expected:
         return "a job header is `name: dependencies`; a setting is `name = value`"
     if kind in ("COMMAND", "COMMAND_BLOCK") and "COMMAND" not in expected:
@@ -383,8 +398,7 @@ class _Builder:
             hint = did_you_mean(name, self.definitions) or (
                 f"'{name}' is set by an env line, which jobs see when they run; to use it here too, "
                 f"define a variable: `{name} := value`" if name in self.env_names else
-                f"define it with `{name} := value`, set it in the environment, "
-                f"or pass {name}=value on the command line")
+                f"define it in the file, e.g. `{name} := \"...\"`, or set it in the environment")
             raise ValidationError(f"undefined variable '{name}'", self.span_of(token, "${" + name + "}"), hint=hint)
         self.resolved[name] = value
         return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,18 @@ def test_merge_keys_and_anchors(tmp_path):
         # unsafe YAML
         ("jobs:\n  - id: a\n    command: !!python/object/apply:os.system [echo]\n", ValidationError,
          "YAML tag '!!python/object/apply:os.system' is not allowed", 3),
+        # ... on the whole document, a job, or a merge key: named, not mistaken for a shape error
+        ('!!python/object/apply:os.system ["ls"]\n', ValidationError,
+         "YAML tag '!!python/object/apply:os.system' is not allowed", 1),
+        ('--- !!python/object/apply:os.system ["ls"]\n', ValidationError,
+         "YAML tag '!!python/object/apply:os.system' is not allowed", 1),
+        ("!!python/object:x.Workflow {jobs: []}\n", ValidationError, "YAML tag '!!python/object:x.Workflow'", 1),
+        ("!!python/name:os.system\n", ValidationError, "YAML tag '!!python/name:os.system' is not allowed", 1),
+        ("jobs:\n  - !!python/object:x.Job {id: a}\n", ValidationError, "YAML tag '!!python/object:x.Job'", 2),
+        ("jobs:\n  - id: a\n    <<: !!python/object:x.Base {command: ls}\n", ValidationError,
+         "YAML tag '!!python/object:x.Base'", 3),
+        ("jobs:\n  - id: a\n    <<: [!!python/object:x.Base {command: ls}]\n", ValidationError,
+         "YAML tag '!!python/object:x.Base'", 3),
         # graph
         ("jobs:\n  - id: deploy\n    dependencies: [missing]\n", GraphError,
          "Job 'deploy' depends on non-existent job 'missing'", 3),
@@ -165,6 +178,10 @@ def test_errors_name_the_line(tmp_path, text, cls, message, line):
     assert isinstance(exc, cls)
     assert message in exc.message
     assert exc.diagnostic.span is not None and exc.diagnostic.span.line == line
+
+
+def test_plain_tags_on_the_document_are_fine(tmp_path):
+    assert [job.id for job in load(tmp_path, "!!map {jobs: [!!map {id: a}]}\n").jobs] == ["a"]
 
 
 def test_did_you_mean_hints(tmp_path):
@@ -232,3 +249,16 @@ def test_imports_join_the_graph_and_cycles_are_refused(tmp_path):
 
 def test_empty_file_is_an_empty_workflow(tmp_path):
     assert load(tmp_path, "").jobs == ()
+
+
+def test_validating_python_code_prints_no_warnings(tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wf = load(tmp_path, """
+            jobs:
+              - id: check
+                job_type: python
+                command: print("a" is "a")
+        """)
+    assert wf.jobs[0].code == 'print("a" is "a")'
+    assert [str(w.message) for w in caught] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -276,3 +277,39 @@ def test_an_env_only_name_outside_a_command_is_an_error_with_a_hint():
     with pytest.raises(ValidationError, match="undefined variable 'BASE'") as info:
         parse('env BASE = "/opt"\na:\n    outputs "${BASE}/x"\n')
     assert "define a variable" in info.value.diagnostic.hint
+
+
+def test_an_undefined_variable_hint_suggests_only_what_works():
+    with pytest.raises(ValidationError, match="undefined variable 'REGISTRY'") as info:
+        parse("build:\n    $ docker push ${REGISTRY}/app\n")
+    hint = info.value.diagnostic.hint
+    assert hint == 'define it in the file, e.g. `REGISTRY := "..."`, or set it in the environment'
+    # an override on the command line only sets a variable the file defines
+    assert "command line" not in hint
+
+
+def test_validating_python_code_prints_no_warnings(tmp_path):
+    (tmp_path / "Jobfile").write_text('check:\n    python "print(\\"a\\" is \\"a\\")"\n')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wf = load_workflow(tmp_path / "Jobfile")
+    assert wf.jobs[0].code == 'print("a" is "a")'
+    assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.parametrize("text", ["import:\n", "import:\n    $ make\n", "import: build\nbuild:\n", "import :\n"])
+def test_import_as_a_job_header_is_a_syntax_error_with_a_hint(text):
+    with pytest.raises(ParseError, match="expected the file to import, found ':'") as info:
+        parse(text)
+    assert info.value.diagnostic.span.line == 1
+    assert info.value.diagnostic.hint.endswith('quote it: "import":')
+    assert job('"import":\n    $ make\n').id == "import"
+
+
+@pytest.mark.parametrize("text", ["env:\n    $ printenv\n", "env = 1\n", "env\n"])
+def test_env_as_a_job_header_hint_shows_only_the_env_syntax(text):
+    with pytest.raises(ParseError) as info:
+        parse(text)
+    hint = info.value.diagnostic.hint
+    assert "`env NAME = value`" in hint and "import \"" not in hint
+    assert hint.endswith('quote it: "env":')
