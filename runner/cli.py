@@ -28,13 +28,29 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 _VARIABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout. argparse makes one for every option it adds and
+    imports shutil (and with it bz2 and lzma) for the terminal's width; the
+    width is only needed to print help, and os knows it."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            width = int(os.environ["COLUMNS"])
+        except (KeyError, ValueError):
+            try:
+                width = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 80
+            except (OSError, ValueError):
+                width = 80
+        super().__init__(prog, width=width - 2)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a bad command line is a UsageError like any other, and
     every word after the first `--` is an operand (a target, VAR=value, a
     file), whatever it looks like, as in make and POSIX."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, formatter_class=_Formatter, **kwargs)
         self.operands: dict[str, str] = {}  # stand-in -> the word after `--` it stands for
 
     def error(self, message: str) -> NoReturn:

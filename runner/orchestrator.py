@@ -55,7 +55,7 @@ class _Durations(QuietReporter):
         self.store = store
 
     def finish(self, result: RunResult) -> None:
-        self.store.record((r.job.id, r.finished_at, r.duration) for r in result.records
+        self.store.record((r.job.id, r.duration) for r in result.records
                           if r.status == COMPLETED and r.duration is not None)
 
 

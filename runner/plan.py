@@ -160,6 +160,7 @@ class Schedule:
         self.keep_going = keep_going
         n = len(plan.jobs)
         self.status: list[str | None] = [None] * n  # None: not ended yet
+        self.unfinished = n
         self.running: set[int] = set()
         self.waiting = [len(d) for d in plan.deps]
         self.dependents = graph.dependents_of(plan.deps)
@@ -183,7 +184,7 @@ class Schedule:
 
     @property
     def done(self) -> bool:
-        return all(s is not None for s in self.status)
+        return self.unfinished == 0
 
     def queued(self) -> list[int]:
         return [i for _, i in sorted(self._queue)]
@@ -227,6 +228,8 @@ class Schedule:
 
     def _end(self, i: int, status: str, reason: str = "") -> None:
         """Record that job i ended; decide the jobs that were waiting for it."""
+        if self.status[i] is None:
+            self.unfinished -= 1
         self.status[i] = status
         self.running.discard(i)
         if reason or status in ("skipped", "cancelled"):

@@ -1,6 +1,6 @@
 """`.jobrun/` beside the top-level job file: the run lock and state.db.
 
-state.db (SQLite) keeps each job's past durations; the median of the last
+state.db (SQLite) keeps each job's past durations; the median of its last
 ten successful runs estimates its duration, which weights the critical path
 (and so the order in which ready jobs start). `.jobrun/lock` lets one run at a
 time use a state directory.
@@ -17,8 +17,7 @@ from types import TracebackType
 
 from runner.errors import LockError
 
-KEEP = 20  # durations kept per job
-USE = 10  # of which the newest this many are used for the estimate
+USE = 10  # the newest this many successful durations make a job's estimate
 
 
 class RunLock:
@@ -54,43 +53,51 @@ class RunLock:
 
 
 class StateStore:
+    """state.db: per job, its last USE successful durations (newest first)
+    and their median, so that planning reads one row per job and a run
+    writes one row per job it completed."""
+
     def __init__(self, state_dir: Path) -> None:
         self.path = state_dir / "state.db"
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10)
-        db.execute("CREATE TABLE IF NOT EXISTS durations ("
-                   "job_id TEXT NOT NULL, finished_at REAL NOT NULL, seconds REAL NOT NULL)")
-        db.execute("CREATE INDEX IF NOT EXISTS durations_job ON durations (job_id, finished_at)")
+        db.execute("PRAGMA synchronous = OFF")  # estimates, not records: no fsync for them
+        db.execute("CREATE TABLE IF NOT EXISTS job_durations ("
+                   "job_id TEXT PRIMARY KEY, recent TEXT NOT NULL, estimate REAL NOT NULL)")
         return db
 
     def estimates(self, job_ids: Iterable[str]) -> dict[str, float]:
-        """Median of each job's last successful durations (jobs never timed
-        are left out). Reads nothing when there is no state yet."""
+        """Each job's estimated duration (jobs never timed are left out).
+        Reads nothing when there is no state yet."""
         if not self.path.exists():
             return {}
         wanted = set(job_ids)
         try:
             with self._connect() as db:
-                rows = db.execute("SELECT job_id, seconds FROM durations ORDER BY finished_at DESC").fetchall()
+                rows = db.execute("SELECT job_id, estimate FROM job_durations").fetchall()
         except sqlite3.Error:
             return {}
-        seen: dict[str, list[float]] = {}
-        for job_id, seconds in rows:
-            if job_id in wanted and len(seen.setdefault(job_id, [])) < USE:
-                seen[job_id].append(seconds)
-        import statistics
+        return {job_id: estimate for job_id, estimate in rows if job_id in wanted}
 
-        return {job_id: statistics.median(values) for job_id, values in seen.items() if values}
-
-    def record(self, durations: Iterable[tuple[str, float, float]]) -> None:
-        """Store (job_id, finished_at, seconds) of successful jobs; keep the newest KEEP per job."""
-        rows = list(durations)
-        if not rows:
+    def record(self, durations: Iterable[tuple[str, float]]) -> None:
+        """Add the (job_id, seconds) of this run's successful jobs."""
+        new = dict(durations)
+        if not new:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
-            db.executemany("INSERT INTO durations (job_id, finished_at, seconds) VALUES (?, ?, ?)", rows)
-            db.execute("DELETE FROM durations WHERE rowid IN (SELECT rowid FROM (SELECT rowid, ROW_NUMBER() "
-                       "OVER (PARTITION BY job_id ORDER BY finished_at DESC) AS newest FROM durations) "
-                       "WHERE newest > ?)", (KEEP,))
+            rows = db.execute("SELECT job_id, recent FROM job_durations").fetchall()
+            known = {job_id: recent for job_id, recent in rows if job_id in new}
+            updates = []
+            for job_id, seconds in new.items():
+                recent = [seconds, *(float(v) for v in known.get(job_id, "").split())][:USE]
+                updates.append((job_id, " ".join(repr(v) for v in recent), median(recent)))
+            db.executemany("INSERT OR REPLACE INTO job_durations (job_id, recent, estimate) VALUES (?, ?, ?)",
+                           updates)
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner import log
-from runner.execute.process import Cancel, Limits, ProcessResult, Supervisor, supervise
+from runner.execute.process import Cancel, Child, Limits, ProcessResult, Supervision, Supervisor, supervise
 from runner.ir import Job
 from runner.units import fmt_number
 
@@ -102,17 +102,26 @@ class AttemptContext:
 
     def run(self, argv: Sequence[str]) -> ProcessResult:
         """Run `argv` as part of this job: own session, output to the log,
-        the job's limits enforced over the whole tree."""
+        the job's limits enforced over the whole tree. Blocks until it ends."""
+        started = self.start(argv)
+        if isinstance(started, ProcessResult):
+            return started
+        return self.ended(supervise(started), started.child.pid)
+
+    def start(self, argv: Sequence[str]) -> Supervision | ProcessResult:
+        """Start `argv` as part of this job (see `run`), without waiting: its
+        `Supervision`, or the result when it did not start at all."""
         if self.cancelled:
             return ProcessResult(None, "cancelled")
         if self.limits.deadline is not None and time.monotonic() >= self.limits.deadline:
             return ProcessResult(None, "timeout")
         own = self._log_fd is None
         output = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if own else self._log_fd
-        log.debug("%s (attempt %d): starting %s in %s", self.job.id, self.attempt, list(argv), self.cwd)
+        if log.enabled():
+            log.debug("%s (attempt %d): starting %s in %s", self.job.id, self.attempt, list(argv), self.cwd)
         try:
             try:
-                proc = self.supervisor.spawn(argv, self.env, str(self.cwd), output)
+                child: Child = self.supervisor.spawn(argv, self.env, str(self.cwd), output)
             except OSError as exc:
                 failure = self._spawn_failure(argv[0], exc)
                 os.write(output, f"jobrun: {failure.spawn_error}\n".encode("utf-8", "replace"))
@@ -120,10 +129,14 @@ class AttemptContext:
         finally:
             if own:
                 os.close(output)
-        result = supervise(self.supervisor, proc, self.token, self.limits, self.cancel, self.observe)
-        log.debug("%s: pid %d ended: exit code %s%s, peak %.0f MB, %.3f CPU s", self.job.id, proc.pid,
-                  result.exit_code, f", stopped ({result.stopped})" if result.stopped else "",
-                  result.peak_memory_mb, result.cpu_seconds)
+        return Supervision(self.supervisor, child, self.token, self.limits, self.cancel, self.observe)
+
+    def ended(self, result: ProcessResult, pid: int) -> ProcessResult:
+        """Account for process `pid` of this job, which ended with `result`."""
+        if log.enabled():
+            log.debug("%s: pid %d ended: exit code %s%s, peak %.0f MB, %.3f CPU s", self.job.id, pid, result.exit_code,
+                      f", stopped ({result.stopped})" if result.stopped else "", result.peak_memory_mb,
+                      result.cpu_seconds)
         self.peak_memory_mb = max(self.peak_memory_mb, result.peak_memory_mb)
         self.cpu_seconds += result.cpu_seconds
         return result

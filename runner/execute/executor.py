@@ -1,21 +1,29 @@
-"""The run loop: start ready jobs on a pool of worker threads, retry failed
-attempts after their backoff, react to signals, report every event.
+"""The run loop: start ready jobs, retry failed attempts after their backoff,
+react to signals, report every event.
 
 Only the loop's thread touches the `Schedule`, the job records and the
-reporters. Workers run one attempt each (`kind.run(ctx)`) and post the
-outcome to a queue; signal handlers post there too (`SimpleQueue.put` is
-reentrant), so the loop never races anything and needs no locks.
+reporters. A job whose type is only processes (a command, script or python
+job: its kind has a recipe) runs from the loop itself, as make runs a
+recipe: the loop starts each process, waits for all of them at once on
+their pidfds and enforces their limits on timers, so a short job costs a
+spawn and a wake-up, not a thread hand-off. Other job types (HTTP, custom)
+run one attempt each on a pool of worker threads (`kind.run(ctx)`), which
+post the outcome to a queue; stopping a process tree (it blocks for a grace
+period) is handed to a worker too. Workers and signal handlers post to the
+queue and write a byte to a wake-up pipe the loop polls with the pidfds, so
+the loop never races anything and needs no locks.
 """
 
 from __future__ import annotations
 
 import heapq
+import os
 import queue
+import select
 import signal
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -25,7 +33,7 @@ from runner import kinds, log
 from runner.events import CANCELLED, COMPLETED, FAILED, SKIPPED, Event
 from runner.execute.context import AttemptContext, Outcome
 from runner.execute.environ import current_branch, inherited_environment, job_environment, working_directory
-from runner.execute.process import Cancel, Limits, Supervisor
+from runner.execute.process import Cancel, Limits, ProcessResult, Supervision, Supervisor
 from runner.ir import Job, RetryConfig, Workflow
 from runner.plan import Plan, Schedule
 from runner.units import fmt_number
@@ -113,6 +121,22 @@ class _Attempt:
     limits: Limits = field(default_factory=Limits)
 
 
+@dataclass(slots=True)
+class _RecipeRun:
+    """An attempt the loop runs itself: its command lines, the one running."""
+
+    attempt: _Attempt
+    ctx: AttemptContext
+    steps: list[list[str]]
+    step: int = 0  # the next command line to start
+    process: Supervision | None = None
+    stopping: bool = False  # a worker is ending its tree
+
+
+# The loop runs recipes itself where the kernel can say when a process ended.
+DIRECT = hasattr(os, "pidfd_open") and hasattr(os, "posix_spawn") and hasattr(select, "poll")
+
+
 class Executor:
     def __init__(
         self,
@@ -134,6 +158,11 @@ class Executor:
         self.schedule = Schedule(plan, options.keep_going)
         self.inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self.attempts: dict[int, _Attempt] = {}  # running attempts by job
+        self.recipes: dict[int, _RecipeRun] = {}  # the attempts the loop runs itself, by job
+        self.waiting: dict[int, _RecipeRun] = {}  # their running processes, by pidfd
+        self.poller = select.poll()
+        self._wake = (-1, -1)  # the wake-up pipe (read end, write end), while running
+        self.pool: Any = None  # the worker threads, started on first use
         self.retries: list[tuple[float, int, int]] = []  # (due, job, next attempt number)
         self.in_progress: set[int] = set()  # running or waiting to retry: they hold a slot
         self.signal: int | None = None
@@ -150,47 +179,82 @@ class Executor:
         for reporter in self.reporters:
             reporter.start(self)
         workers = self.options.jobs or max(1, len(self.plan.jobs))
+        self._wake = os.pipe()
+        os.set_blocking(self._wake[1], False)
+        self.poller.register(self._wake[0], select.POLLIN)
         previous = self._install_signal_handlers()
         try:
-            with Supervisor(self.options.exclusive) as self.supervisor, ThreadPoolExecutor(workers, "jobrun") as self.pool:
-                self._report_decisions()
-                while not self.schedule.done:
-                    self._start_ready(workers)
+            with Supervisor(self.options.exclusive) as self.supervisor:
+                try:
                     self._report_decisions()
-                    if self.schedule.done:
-                        break
-                    self._wait()
-                    self._start_due_retries()
-                    for reporter in self.reporters:
-                        reporter.tick()
+                    while not self.schedule.done:
+                        self._start_ready(workers)
+                        self._report_decisions()
+                        if self.schedule.done:
+                            break
+                        self._wait()
+                        self._start_due_retries()
+                        for reporter in self.reporters:
+                            reporter.tick()
+                finally:
+                    if self.pool is not None:
+                        self.pool.shutdown(wait=True)
         finally:
             self._restore_signal_handlers(previous)
+            for fd in self._wake:
+                os.close(fd)
         result = RunResult(self.workflow, self.plan, self.records, self.events, started, time.time(), self.signal)
         for reporter in self.reporters:
             reporter.finish(result)
         return result
 
+    def _post(self, message: tuple[Any, ...]) -> None:
+        """Hand the loop a message (from a worker or a signal handler) and wake it."""
+        self.inbox.put(message)
+        try:
+            os.write(self._wake[1], b"!")
+        except BlockingIOError:  # the pipe is full of wake-ups already
+            pass
+
+    def _submit(self, work: Any, *args: Any) -> None:
+        if self.pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(self.options.jobs or max(1, len(self.plan.jobs)), "jobrun")
+        self.pool.submit(work, *args)
+
     def _wait(self) -> None:
         now = time.monotonic()
         timeout = self.options.tick
         if self.retries:
-            timeout = min(timeout, max(0.0, self.retries[0][0] - now))
+            timeout = min(timeout, self.retries[0][0] - now)
+        for run in self.waiting.values():
+            timeout = min(timeout, run.process.due() - now)  # type: ignore[union-attr]
         watched = self._watched_deadlines()
         if watched:
-            timeout = min(timeout, max(0.0, min(watched) - now))
-        try:
-            message = self.inbox.get(timeout=timeout)
-        except queue.Empty:
+            timeout = min(timeout, min(watched) - now)
+        ready = self.poller.poll(max(0.0, timeout) * 1000)
+        if not ready:
             self.supervisor.reap_orphans()
-            self._expire_overdue()
-            return
+        for fd, _ in ready:
+            if fd == self._wake[0]:
+                self._read_inbox()
+            elif fd in self.waiting:
+                self._process_ended(fd)
+        self._check_processes()
+        self._expire_overdue()
+
+    def _read_inbox(self) -> None:
+        try:
+            os.read(self._wake[0], 65536)
+        except BlockingIOError:
+            pass
         while True:
-            self._handle(message)
             try:
                 message = self.inbox.get_nowait()
             except queue.Empty:
-                break
-        self._expire_overdue()
+                return
+            self._handle(message)
 
     # A job type that does its work in-process (a custom function) cannot be
     # stopped from outside; for those the loop keeps the deadline itself: the
@@ -217,6 +281,9 @@ class Executor:
     def _handle(self, message: tuple[Any, ...]) -> None:
         if message[0] == "signal":
             self._interrupt(message[1])
+        elif message[0] == "stopped":
+            _, run, result = message
+            self._step_ended(run, result)
         elif message[0] == "done":
             _, index, outcome, finished, attempt = message
             if self.attempts.get(index) is attempt:  # not an attempt the loop already gave up on
@@ -290,7 +357,96 @@ class Executor:
         ctx = AttemptContext(job, number, env, cwd, record.log_path, self.supervisor,
                              timeout, attempt.limits, attempt.cancel, observe=self._observer(record))
         self._emit("job_started", job.id, attempt=number)
-        self.pool.submit(self._work, index, ctx, attempt)
+        kind = kinds.get(job.job_type)
+        try:
+            steps = kind.recipe(ctx) if DIRECT else None  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001 - a job type's bug must not stop the run
+            steps = self._kind_failed(ctx, exc)
+        if steps is None:
+            self._submit(self._work, index, ctx, attempt)
+            return
+        ctx.start_log()
+        record.log_ready = True
+        if isinstance(steps, Outcome) or not steps:
+            ctx.end_log()
+            self._attempt_done(index, steps if isinstance(steps, Outcome) else Outcome(True), time.time(), attempt)
+            return
+        run = _RecipeRun(attempt, ctx, steps)
+        self.recipes[index] = run
+        self._next_step(run)
+
+    # ------------------------------------------------------------ recipes
+
+    def _next_step(self, run: _RecipeRun) -> None:
+        """Start the recipe's next command line."""
+        started = run.ctx.start(run.steps[run.step])
+        run.step += 1
+        if isinstance(started, ProcessResult):  # it could not start
+            self._step_ended(run, started)
+        elif started.pidfd is None:  # no pidfd after all (out of descriptors): a worker waits
+            run.process = started
+            self._submit(self._supervise, run, started)
+        else:
+            run.process = started
+            self.waiting[started.pidfd] = run
+            self.poller.register(started.pidfd, select.POLLIN)
+
+    def _supervise(self, run: _RecipeRun, process: Supervision) -> None:
+        """A worker: wait for one of a recipe's processes."""
+        from runner.execute.process import supervise
+
+        self._in_worker(run, lambda: supervise(process), None)
+
+    def _in_worker(self, run: _RecipeRun, wait: Any, reason: str | None) -> None:
+        """A worker: wait for a recipe's process (`wait()`), then hand the loop
+        its result, whatever happens."""
+        try:
+            result = wait()
+        except Exception as exc:  # noqa: BLE001 - the attempt must end even so
+            log.debug("%s: waiting for its process failed: %r", run.ctx.job.id, exc)
+            result = ProcessResult(None, reason, spawn_error=None if reason else f"lost its process: {exc}")
+        self._post(("stopped", run, result))
+
+    def _process_ended(self, fd: int) -> None:
+        run = self.waiting.pop(fd)
+        self.poller.unregister(fd)
+        result = run.process.reaped()  # type: ignore[union-attr]
+        if result is None:  # woken early: wait on
+            self.waiting[fd] = run
+            self.poller.register(fd, select.POLLIN)
+            return
+        self._step_ended(run, result)
+
+    def _step_ended(self, run: _RecipeRun, result: ProcessResult) -> None:
+        """One command line of a recipe ended: start the next, or end the attempt."""
+        if run.process is not None:
+            run.ctx.ended(result, run.process.child.pid)
+            run.process = None
+        if result.exit_code == 0 and run.step < len(run.steps):
+            self._next_step(run)  # a cancelled attempt's next line does not start: ctx.start says so
+            return
+        run.ctx.end_log()
+        index = run.attempt.index
+        del self.recipes[index]
+        self._attempt_done(index, run.ctx.outcome(result), time.time(), run.attempt)
+
+    def _check_processes(self) -> None:
+        """Sample the running processes that are due; stop the ones over a limit."""
+        now = time.monotonic()
+        for run in [r for r in self.waiting.values() if r.process.due() <= now]:  # type: ignore[union-attr]
+            reason = run.process.check(now)  # type: ignore[union-attr]
+            if reason is not None:
+                self._stop(run, reason)
+
+    def _stop(self, run: _RecipeRun, reason: str) -> None:
+        """End a recipe's running process tree; a worker waits out the grace period."""
+        process = run.process
+        if run.stopping or process is None or process.pidfd is None:
+            return
+        run.stopping = True
+        del self.waiting[process.pidfd]
+        self.poller.unregister(process.pidfd)
+        self._submit(self._in_worker, run, lambda: process.stop(reason), reason)
 
     @staticmethod
     def _observer(record: JobRecord) -> Any:
@@ -310,11 +466,15 @@ class Executor:
             self.records[index].log_ready = True
             outcome = kinds.get(ctx.job.job_type).run(ctx)  # type: ignore[union-attr]
         except Exception as exc:  # noqa: BLE001 - a job type's bug must not stop the run
-            outcome = ctx.fail(f"Job '{ctx.job.id}' failed: job type '{ctx.job.job_type}' raised "
-                               f"{type(exc).__name__}: {exc}")
+            outcome = self._kind_failed(ctx, exc)
         finally:
             ctx.end_log()
-        self.inbox.put(("done", index, outcome, time.time(), attempt))
+        self._post(("done", index, outcome, time.time(), attempt))
+
+    @staticmethod
+    def _kind_failed(ctx: AttemptContext, exc: Exception) -> Outcome:
+        return ctx.fail(f"Job '{ctx.job.id}' failed: job type '{ctx.job.job_type}' raised "
+                        f"{type(exc).__name__}: {exc}")
 
     # ------------------------------------------------------------ ending
 
@@ -393,7 +553,7 @@ class Executor:
             return {}
         previous = {}
         for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda s, _f: self.inbox.put(("signal", s)))
+            previous[signum] = signal.signal(signum, lambda s, _f: self._post(("signal", s)))
         return previous
 
     @staticmethod
@@ -422,7 +582,9 @@ class Executor:
         for index, attempt in list(self.attempts.items()):
             if second or self.plan.jobs[index].conditions.run_if != "always":
                 attempt.cancel.set(urgent=second)
-                if not self._self_limiting(index):  # in-process work: cancelled now, left to stop
+                if index in self.recipes:
+                    self._stop(self.recipes[index], "cancelled")
+                elif not self._self_limiting(index):  # in-process work: cancelled now, left to stop
                     self._attempt_done(index, Outcome(False, f"Job '{self.plan.jobs[index].id}' was cancelled",
                                                       stopped="cancelled"), time.time(), attempt)
         self._report_decisions()

@@ -6,25 +6,31 @@ re-parented to jobrun rather than to init: jobrun can still find, kill and
 reap them. Every process a job starts carries `JOBRUN_TOKEN=<run>:<attempt>`
 in its environment, which identifies such orphans.
 
-`supervise` waits for one process (on its pidfd, so a 1 ms job costs 1 ms)
-while sampling its tree's memory a few times a second, throttling its CPU
-(SIGSTOP/SIGCONT duty cycle) when asked, and enforcing the deadline. Ending a
-tree is SIGTERM to every member (and SIGCONT, in case it is stopped), a grace
-period, then SIGKILL to whatever is left, descendants found again.
+A process is started with posix_spawn when it runs in jobrun's own working
+directory (no fork of a big interpreter, no Python code in the child), else
+with Popen. A `Supervision` watches one process and its tree: it samples the
+tree's memory a few times a second, throttles its CPU (SIGSTOP/SIGCONT duty
+cycle) when asked, and enforces the deadline. Two drivers share it: the run
+loop, which waits for many processes at once on their pidfds, and
+`supervise`, which waits for one in a worker thread (custom job types'
+`ctx.run`). Ending a tree is SIGTERM to every member (and SIGCONT, in case it
+is stopped), a grace period, then SIGKILL to whatever is left, descendants
+found again; it blocks, so the run loop hands it to a worker.
 """
 
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import select
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from runner import log
 
@@ -92,6 +98,7 @@ class Supervisor:
         self.started = time.time()
         self._attempts = 0
         self._previous_subreaper: int | None = None
+        self._found: dict[tuple[str, str | None], str] = {}  # (program, PATH) -> the file run
 
     # ------------------------------------------------------------ lifetime
 
@@ -116,21 +123,38 @@ class Supervisor:
 
     # ------------------------------------------------------------ starting
 
-    def spawn(self, argv: Sequence[str], env: dict[str, str], cwd: str, output: IO[bytes] | int) -> subprocess.Popen[bytes]:
-        """Start `argv` in a new session, stdout and stderr to `output`."""
+    def spawn(self, argv: Sequence[str], env: dict[str, str], cwd: str, output: int) -> Child:
+        """Start `argv` in a new session, stdin from /dev/null, stdout and
+        stderr to the file descriptor `output`. OSError when it cannot start."""
         with self.lock:  # while a spawn is in flight the orphan reaper waits: its
             self.spawning += 1  # child could exit before its pid is in `roots`
         try:
-            proc = subprocess.Popen(
-                list(argv), stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                cwd=cwd, env=env, start_new_session=True, close_fds=True,
-            )
-            self.roots.add(proc.pid)
-            self.sessions.add(proc.pid)  # start_new_session: its pid is its session's id
+            if output > 2 and cwd == os.getcwd():  # posix_spawn cannot change directory
+                pid = os.posix_spawn(self.executable(argv[0], env), list(argv), env, setsid=True,
+                                     setsigdef=_DEFAULT_SIGNALS, file_actions=[
+                                         (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                                         (os.POSIX_SPAWN_DUP2, output, 1), (os.POSIX_SPAWN_DUP2, output, 2)])
+                child = Child(pid)
+            else:
+                proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                                        cwd=cwd, env=env, start_new_session=True, close_fds=False)
+                child = Child(proc.pid, proc)
+            self.roots.add(child.pid)
+            self.sessions.add(child.pid)  # a new session: its leader's pid is its id
         finally:
             with self.lock:
                 self.spawning -= 1
-        return proc
+        return child
+
+    def executable(self, program: str, env: Mapping[str, str]) -> str:
+        """`executable(program, env)`, remembered for the run: a thousand jobs
+        running `cc` search the PATH once (the file found is checked still
+        to be there, not that no other has appeared before it on the PATH)."""
+        key = (program, env.get("PATH"))
+        found = self._found.get(key)
+        if found is None or not os.access(found, os.X_OK):
+            found = self._found[key] = executable(program, env)
+        return found
 
     def reaped(self, pid: int) -> None:
         self.roots.discard(pid)
@@ -199,6 +223,30 @@ class Supervisor:
         if mine:
             terminate(mine, grace)
         self.reap_orphans()
+
+
+# Signals Python ignores that a job must get with their default action.
+_DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name))
+
+
+@dataclass(slots=True)
+class Child:
+    """A started process: its pid, and the Popen object when Popen started it."""
+
+    pid: int
+    popen: subprocess.Popen[bytes] | None = None
+
+
+def executable(program: str, env: Mapping[str, str]) -> str:
+    """The file execvp would run for `program`: a name with a slash as it
+    is, else the first executable file of that name on the job's PATH."""
+    if "/" in program:
+        return program
+    for directory in env.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(directory or ".", program)
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return candidate
+    raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
 
 
 def _children() -> list[int]:
@@ -344,10 +392,6 @@ class _Watch:
         return [p for pid, p in members.items()]
 
 
-def _exit_code(status: int) -> int:
-    return os.waitstatus_to_exitcode(status)
-
-
 class Cancel:
     """Cancellation of one attempt. A waiting process loop notices it within
     `CANCEL_CHECK` seconds. `urgent` (a second Ctrl-C) means no grace period:
@@ -374,83 +418,125 @@ class Cancel:
                 pass
 
 
-def supervise(
-    supervisor: Supervisor,
-    proc: subprocess.Popen[bytes],
-    token: str,
-    limits: Limits,
-    cancel: Cancel,
-    observe: Callable[[float, float], None] | None = None,
-) -> ProcessResult:
-    """Wait for `proc`, enforcing `limits`; stop its whole tree when a limit
-    is broken or `cancel` is set. `observe(rss_mb, cpu_percent)` gets each
-    sample of the tree."""
-    pid = proc.pid
-    watch: _Watch | None = None  # made at the first sample: a short job never pays for it
-    try:
-        pidfd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        pidfd = None
+class Supervision:
+    """One job process and its tree, watched. The caller waits for the
+    process to end (on `pidfd` when there is one) or for `due()`, then calls
+    `reaped()`; while it runs, `check(now)` samples and enforces the limits
+    and says when the tree must be stopped, which `stop` does (blocking)."""
+
+    def __init__(self, supervisor: Supervisor, child: Child, token: str, limits: Limits, cancel: Cancel,
+                 observe: Callable[[float, float], None] | None = None) -> None:
+        self.supervisor = supervisor
+        self.child = child
+        self.token = token
+        self.limits = limits
+        self.cancel = cancel
+        self.observe = observe  # gets each sample: (tree RSS in MB, CPU percent)
+        self.watch: _Watch | None = None  # made at the first sample: a short job never pays for it
+        self.started = time.monotonic()
+        self.next_sample = self.started + FIRST_SAMPLE
+        self.share = limits.max_cpu_percent / 100.0 if limits.max_cpu_percent else None
+        self.paused_until: float | None = None
+        self.memory_mb = 0.0  # the latest sample
+        try:
+            self.pidfd: int | None = os.pidfd_open(child.pid)
+        except (AttributeError, OSError):
+            self.pidfd = None
+
+    def due(self) -> float:
+        """The next time (monotonic) `check` has something to do."""
+        if self.limits.deadline is not None:
+            return min(self.next_sample, self.limits.deadline)
+        return self.next_sample
+
+    def reaped(self) -> ProcessResult | None:
+        """How the process ended, if it has (it is then reaped)."""
+        pid, status, usage = os.wait4(self.child.pid, os.WNOHANG)
+        return self._ended(status, usage, None) if pid == self.child.pid else None
+
+    def check(self, now: float) -> str | None:
+        """Sample the tree when due; why it must be stopped ("cancelled",
+        "timeout", "memory"), or None."""
+        if self.cancel.is_set():
+            return "cancelled"
+        if self.limits.deadline is not None and now >= self.limits.deadline:
+            return "timeout"
+        if now < self.next_sample:
+            return None
+        if self.watch is None:
+            try:
+                self.watch = _Watch(psutil.Process(self.child.pid), self.token)
+            except psutil.Error:
+                self.next_sample = now + SAMPLE_EVERY
+                return None
+        self.memory_mb, cpu = self.watch.sample()
+        if self.observe is not None:
+            self.observe(self.memory_mb, self.watch.cpu_percent(now, cpu))
+        if self.limits.max_memory_mb is not None and self.memory_mb > self.limits.max_memory_mb:
+            return "memory"
+        if self.share is None:
+            self.next_sample = now + SAMPLE_EVERY
+        else:  # a throttled tree is checked often, and woken when its pause is over
+            self.paused_until = _throttle(self.watch, self.share, self.started, now, cpu, self.paused_until)
+            self.next_sample = self.paused_until if self.paused_until is not None else now + THROTTLE_EVERY
+        return None
+
+    def stop(self, reason: str) -> ProcessResult:
+        """End the whole tree (SIGTERM, grace, SIGKILL; no grace after an
+        urgent cancel) and reap the process. Blocks for up to the grace period."""
+        if self.watch is None:
+            try:
+                self.watch = _Watch(psutil.Process(self.child.pid), self.token)
+            except psutil.Error:
+                pass
+        members = self.watch.members(self.supervisor) if self.watch is not None else []
+        terminate(members, 0.0 if self.cancel.urgent else KILL_GRACE, self.cancel)
+        _, status, usage = os.wait4(self.child.pid, 0)
+        return self._ended(status, usage, reason)
+
+    def close(self) -> None:
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
+
+    def _ended(self, status: int, usage: Any, stopped: str | None) -> ProcessResult:
+        code = os.waitstatus_to_exitcode(status)
+        if self.child.popen is not None:
+            self.child.popen.returncode = code  # reaped here: Popen must not wait for it again
+        self.supervisor.reaped(self.child.pid)
+        self.close()
+        # ru_maxrss is not used: Linux counts in it what the process had before
+        # exec (jobrun's own pages, after fork), so only samples give the peak.
+        watch = self.watch
+        peak = watch.peak_mb if watch else 0.0
+        cpu = max(watch.cpu_seconds if watch else 0.0, usage.ru_utime + usage.ru_stime)
+        return ProcessResult(None if stopped else code, stopped, peak, cpu, self.memory_mb if stopped else 0.0)
+
+
+def supervise(supervision: Supervision) -> ProcessResult:
+    """Wait in this thread for the process to end, enforcing its limits
+    (noticing a cancel within CANCEL_CHECK seconds); stop its tree when one
+    is broken."""
     poller = select.poll()
-    if pidfd is not None:
-        poller.register(pidfd, select.POLLIN)
-    start = time.monotonic()
-    next_sample = start + FIRST_SAMPLE
-    throttle = limits.max_cpu_percent / 100.0 if limits.max_cpu_percent else None
-    paused_until: float | None = None
-    stopped: str | None = None
-    memory_mb = 0.0
+    if supervision.pidfd is not None:
+        poller.register(supervision.pidfd, select.POLLIN)
     idle_wait = 0.001
     try:
         while True:
             now = time.monotonic()
-            wakeups = [next_sample, now + CANCEL_CHECK]
-            if limits.deadline is not None:
-                wakeups.append(limits.deadline)
-            if throttle is not None:
-                wakeups.append(paused_until if paused_until is not None else now + THROTTLE_EVERY)
-            timeout = max(0.0, min(wakeups) - now)
-            if pidfd is None:  # no pidfd: poll the child, backing off from 1 ms
+            timeout = max(0.0, min(supervision.due(), now + CANCEL_CHECK) - now)
+            if supervision.pidfd is None:  # no pidfd: poll the child, backing off from 1 ms
                 timeout = min(timeout, idle_wait)
                 idle_wait = min(idle_wait * 2, 0.05)
             poller.poll(timeout * 1000)
-            finished = os.wait4(pid, os.WNOHANG)
-            if finished[0] == pid:
-                return _finished(supervisor, proc, watch, finished, None, 0.0)
-            now = time.monotonic()
-            if cancel.is_set():
-                stopped = "cancelled"
-            elif limits.deadline is not None and now >= limits.deadline:
-                stopped = "timeout"
-            elif now >= next_sample or throttle is not None:
-                if watch is None:
-                    try:
-                        watch = _Watch(psutil.Process(pid), token)
-                    except psutil.Error:
-                        next_sample = now + SAMPLE_EVERY
-                        continue
-                memory_mb, cpu = watch.sample()
-                if observe is not None:
-                    observe(memory_mb, watch.cpu_percent(now, cpu))
-                next_sample = now + SAMPLE_EVERY
-                if limits.max_memory_mb is not None and memory_mb > limits.max_memory_mb:
-                    stopped = "memory"
-                elif throttle is not None:
-                    paused_until = _throttle(watch, throttle, start, now, cpu, paused_until)
-            if stopped:
-                break
-        if watch is None:
-            try:
-                watch = _Watch(psutil.Process(pid), token)
-            except psutil.Error:
-                pass
-        members = watch.members(supervisor) if watch is not None else []
-        terminate(members, 0.0 if cancel.urgent else KILL_GRACE, cancel)
-        finished = os.wait4(pid, 0)
-        return _finished(supervisor, proc, watch, finished, stopped, memory_mb)
+            result = supervision.reaped()
+            if result is not None:
+                return result
+            reason = supervision.check(time.monotonic())
+            if reason is not None:
+                return supervision.stop(reason)
     finally:
-        if pidfd is not None:
-            os.close(pidfd)
+        supervision.close()
 
 
 def _throttle(watch: _Watch, share: float, start: float, now: float, cpu: float, paused_until: float | None) -> float | None:
@@ -467,16 +553,3 @@ def _throttle(watch: _Watch, share: float, start: float, now: float, cpu: float,
         return None
     _signal_all(members, signal.SIGSTOP)
     return now + excess / share
-
-
-def _finished(supervisor: Supervisor, proc: subprocess.Popen[bytes], watch: _Watch | None,
-              finished: tuple[int, int, Any], stopped: str | None, memory_mb: float) -> ProcessResult:
-    _, status, usage = finished
-    code = _exit_code(status)
-    proc.returncode = code  # reaped here: Popen must not wait for it again
-    supervisor.reaped(proc.pid)
-    # ru_maxrss is not used: Linux counts in it what the process had before
-    # exec (jobrun's own pages, after fork), so only samples give the peak.
-    peak = watch.peak_mb if watch else 0.0
-    cpu = max(watch.cpu_seconds if watch else 0.0, usage.ru_utime + usage.ru_stime)
-    return ProcessResult(None if stopped else code, stopped, peak, cpu, memory_mb)

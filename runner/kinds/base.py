@@ -43,5 +43,28 @@ class JobKind:
         """Problems with `job`'s type-specific fields."""
         return iter(())
 
+    def recipe(self, ctx: AttemptContext) -> list[list[str]] | Outcome | None:
+        """For a job type that is only processes: the command lines of one
+        attempt, run in order until one fails (as a make recipe). The run
+        loop then starts and watches them itself, with no worker thread. An
+        `Outcome` when the attempt fails before any process starts; None
+        (the default) when `run` does the work instead."""
+        return None
+
     def run(self, ctx: AttemptContext) -> Outcome:
-        raise NotImplementedError(f"job type '{self.name}' cannot run jobs")
+        """One attempt, in a worker thread. By default: the recipe's command
+        lines, one after another, through `ctx.run`."""
+        from runner.execute.context import Outcome
+
+        steps = self.recipe(ctx)
+        if steps is None:
+            raise NotImplementedError(f"job type '{self.name}' cannot run jobs")
+        if isinstance(steps, Outcome):
+            return steps
+        if not steps:
+            return Outcome(True)
+        for argv in steps:
+            result = ctx.run(argv)
+            if result.exit_code != 0:
+                break
+        return ctx.outcome(result)

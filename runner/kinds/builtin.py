@@ -73,17 +73,8 @@ class CommandKind(JobKind):
             if not line.strip():
                 yield f"commands.{i}", f"job '{job.id}' has an empty command"
 
-    def run(self, ctx: AttemptContext) -> Outcome:
-        from runner.execute.context import Outcome
-
-        if not ctx.job.commands:
-            return Outcome(True)
-        result = None
-        for line in ctx.job.commands:
-            result = ctx.run(command_argv(line))
-            if result.exit_code != 0:
-                break
-        return ctx.outcome(result)
+    def recipe(self, ctx: AttemptContext) -> list[list[str]]:
+        return [command_argv(line) for line in ctx.job.commands]
 
 
 class ScriptKind(JobKind):
@@ -96,7 +87,7 @@ class ScriptKind(JobKind):
         if not job.script_path:
             yield "id", f"script job '{job.id}' has no 'script_path'"
 
-    def run(self, ctx: AttemptContext) -> Outcome:
+    def recipe(self, ctx: AttemptContext) -> list[list[str]] | Outcome:
         path = ctx.job.base_dir / (ctx.job.script_path or "")
         if not path.is_file():
             return ctx.fail(f"Job '{ctx.job.id}' failed: script not found: {path}")
@@ -104,7 +95,7 @@ class ScriptKind(JobKind):
         if argv is None:
             return ctx.fail(f"Job '{ctx.job.id}' failed: {path} is not executable, has no #! line, "
                             f"and '{path.suffix}' has no known interpreter")
-        return ctx.outcome(ctx.run([*argv, *ctx.job.args]))
+        return [[*argv, *ctx.job.args]]
 
 
 class PythonKind(JobKind):

@@ -18,6 +18,8 @@ from runner.units import fmt_number
 
 TAIL_LINES = 20
 LONG_LINE = 64 * 1024  # bytes: a longer line is shown in pieces
+SUMMARY_ALL = 50  # a run of at most this many jobs lists them all in its summary
+SLOWEST_SHOWN = 10  # beyond that, the summary keeps the slowest completed jobs
 
 # Semantic styles -> ANSI SGR codes (colorama's constants, spelled out).
 STYLES = {
@@ -231,13 +233,25 @@ class Console:
         self.out.flush()
 
     def summary_table(self, result: Any) -> str:
+        """Every job's row; for a run of more than SUMMARY_ALL jobs (unless
+        -v), the jobs that did not complete, the SLOWEST_SHOWN slowest that
+        did, and a row counting the rest (the results file has them all)."""
         from tabulate import tabulate
 
+        records = result.records
+        hidden = 0
+        if len(records) > SUMMARY_ALL and not self.verbose:
+            completed = [r for r in records if r.status == "completed"]
+            slowest = set(map(id, sorted(completed, key=lambda r: r.duration or 0.0, reverse=True)[:SLOWEST_SHOWN]))
+            hidden = len(completed) - len(slowest)
+            records = [r for r in records if r.status != "completed" or id(r) in slowest]
         rows = []
-        for record in result.records:
+        for record in records:
             memory = f"{round(record.peak_memory_mb)} MB" if record.attempts else "-"
             rows.append([record.job.id, record.status or "cancelled", record.attempts,
                          seconds(record.duration) if record.attempts else "-", memory])
+        if hidden:
+            rows.append([f"({hidden} more)", "completed", "", "", ""])
         return tabulate(rows, headers=["Job", "Status", "Attempts", "Duration", "Peak memory"],
                         tablefmt="simple", disable_numparse=True)
 

@@ -121,3 +121,19 @@ def test_an_unknown_log_level_is_a_warning(demo, cli, monkeypatch):
     result = cli("--no-live", "-q", "prepare")
     assert result.exit == 0
     assert result.stderr.startswith("warning: LOG_LEVEL=chatty is not a level")
+
+
+def test_a_big_run_summarises_the_jobs_that_matter(project, cli, snapshot):
+    """Over 50 jobs: the summary keeps the failed, skipped and 10 slowest
+    jobs and counts the rest; -v lists them all."""
+    lines = ['name = "big"\n']
+    lines += ["slow%d:\n    $ sleep 0.3\n" % i for i in range(10)]
+    lines += ["quick%02d:\n    $ true\n" % i for i in range(48)]
+    lines += ["broken:\n    $ exit 3\n", "after: broken\n    $ true\n"]
+    write(project, "Jobfile", "\n".join(lines))
+    result = cli("-j", "4", "--no-live", "-k")
+    assert result.exit == 1
+    summary = normalise(result.stdout, project).split("\n\n")[-1]
+    assert summary == snapshot
+    everything = cli("-j", "4", "--no-live", "-k", "-v")
+    assert len(normalise(everything.stdout, project).split("\n\n")[-1].splitlines()) == 60 + 3

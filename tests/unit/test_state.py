@@ -1,0 +1,41 @@
+"""state.db: each job's estimate is the median of its last ten successful
+durations; planning reads one row per job."""
+
+from __future__ import annotations
+
+from runner.state import USE, StateStore, median
+
+
+def test_no_state_means_no_estimates(tmp_path):
+    store = StateStore(tmp_path / ".jobrun")
+    assert store.estimates(["a"]) == {}
+    assert not (tmp_path / ".jobrun" / "state.db").exists()
+
+
+def test_estimate_is_the_median_of_the_newest_durations(tmp_path):
+    store = StateStore(tmp_path / ".jobrun")
+    store.record([("a", 1.0), ("b", 5.0)])
+    store.record([("a", 3.0)])
+    assert store.estimates(["a", "b"]) == {"a": 2.0, "b": 5.0}
+    for seconds in range(100, 100 + USE):  # ten newer runs push the old ones out
+        store.record([("a", float(seconds))])
+    assert store.estimates(["a"]) == {"a": median([float(s) for s in range(100, 100 + USE)])}
+
+
+def test_estimates_only_for_the_jobs_asked(tmp_path):
+    store = StateStore(tmp_path / ".jobrun")
+    store.record([("a", 1.0), ("b", 2.0)])
+    assert store.estimates(["b", "c"]) == {"b": 2.0}
+
+
+def test_a_damaged_database_gives_no_estimates(tmp_path):
+    state = tmp_path / ".jobrun"
+    state.mkdir()
+    (state / "state.db").write_bytes(b"not a database at all" * 100)
+    assert StateStore(state).estimates(["a"]) == {}
+
+
+def test_median():
+    assert median([3.0]) == 3.0
+    assert median([4.0, 1.0]) == 2.5
+    assert median([5.0, 1.0, 3.0]) == 3.0
