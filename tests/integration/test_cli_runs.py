@@ -45,6 +45,13 @@ def on_a_terminal(args, cwd, env):
     proc = subprocess.Popen([sys.executable, "-m", "runner", *args], cwd=cwd, env=full, stdin=subprocess.DEVNULL,
                             stdout=slave, stderr=slave)
     os.close(slave)
+    text = read_terminal(master)
+    proc.wait(timeout=30)
+    return proc.returncode, text
+
+
+def read_terminal(master: int) -> str:
+    """Everything written to a pseudo-terminal until its other side closes."""
     chunks = []
     while True:
         try:
@@ -54,9 +61,8 @@ def on_a_terminal(args, cwd, env):
         if not data:
             break
         chunks.append(data)
-    proc.wait(timeout=30)
     os.close(master)
-    return proc.returncode, b"".join(chunks).decode("utf-8", "replace")
+    return b"".join(chunks).decode("utf-8", "replace")
 
 
 # ---------------------------------------------------------------- colour
@@ -99,18 +105,9 @@ def split_terminal(args, cwd, terminal):
     proc = subprocess.Popen([sys.executable, "-m", "runner", *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                             **streams)
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
+    text = read_terminal(master)
     out, err = proc.communicate(timeout=30)
-    os.close(master)
-    return b"".join(chunks).decode("utf-8", "replace"), (err if terminal == "stdout" else out).decode()
+    return text, (err if terminal == "stdout" else out).decode()
 
 
 @pytest.mark.parametrize("terminal", ["stdout", "stderr"])

@@ -47,6 +47,15 @@ def test_a_job_finds_its_program_on_its_own_path(project, cli):
     assert "command not found: mytool" in jobs["other"]["error"]
 
 
+def run_one(project, job: dict) -> str:
+    """Run a one-job workflow with a real jobrun; the job's log."""
+    workflow(project, [job])
+    proc = jobrun_process(["--no-live"], project)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out + err
+    return (project / ".jobrun" / "logs" / f"{job['id']}.log").read_text()
+
+
 def ignored_signals(log_text: str) -> int:
     line = next(x for x in log_text.splitlines() if x.startswith("SigIgn:"))
     return int(line.split()[1], 16)
@@ -57,40 +66,24 @@ def ignored_signals(log_text: str) -> int:
 def test_jobs_get_sigpipe_and_sigxfsz_back(project, command):
     """Python ignores SIGPIPE and SIGXFSZ; a job must not inherit that
     (`yes | head -1` would end in 'Broken pipe' errors)."""
-    workflow(project, [{"id": "sig", "command": command}])
-    proc = jobrun_process(["--no-live"], project)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, out + err
-    ignored = ignored_signals((project / ".jobrun" / "logs" / "sig.log").read_text())
+    ignored = ignored_signals(run_one(project, {"id": "sig", "command": command}))
     assert not ignored & (1 << (13 - 1)), "SIGPIPE is ignored in the job"
     assert not ignored & (1 << (25 - 1)), "SIGXFSZ is ignored in the job"
 
 
 def test_yes_into_head_ends_cleanly(project):
-    workflow(project, [{"id": "pipe", "command": "yes | head -n 2"}])
-    proc = jobrun_process(["--no-live"], project)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, out + err
-    assert (project / ".jobrun" / "logs" / "pipe.log").read_text() == "y\ny\n"
+    assert run_one(project, {"id": "pipe", "command": "yes | head -n 2"}) == "y\ny\n"
 
 
 @pytest.mark.parametrize("where", [".", "sub"])  # jobrun's own directory (posix_spawn), another (Popen)
 def test_a_job_has_only_its_standard_streams_open(project, where):
     (project / "sub").mkdir()
-    workflow(project, [{"id": "fds", "command": "ls /proc/self/fd", "working_directory": where}])
-    proc = jobrun_process(["--no-live"], project)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, out + err
-    open_fds = set((project / ".jobrun" / "logs" / "fds.log").read_text().split())
+    open_fds = set(run_one(project, {"id": "fds", "command": "ls /proc/self/fd", "working_directory": where}).split())
     assert open_fds <= {"0", "1", "2", "3"}, open_fds  # 3: ls's own listing of the folder
 
 
 def test_stdin_is_dev_null_and_output_goes_to_the_log(project):
-    workflow(project, [{"id": "io", "command": "sh -c 'cat; echo out; echo err >&2'"}])
-    proc = jobrun_process(["--no-live"], project)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, out + err
-    assert (project / ".jobrun" / "logs" / "io.log").read_text() == "out\nerr\n"
+    assert run_one(project, {"id": "io", "command": "sh -c 'cat; echo out; echo err >&2'"}) == "out\nerr\n"
 
 
 @pytest.fixture(params=["no pidfds", "no pidfd for one process"])
