@@ -33,7 +33,7 @@ from runner import kinds, log
 from runner.events import CANCELLED, COMPLETED, FAILED, SKIPPED, Event
 from runner.execute.context import AttemptContext, Outcome
 from runner.execute.environ import current_branch, inherited_environment, job_environment, working_directory
-from runner.execute.process import Cancel, Limits, ProcessResult, Supervision, Supervisor
+from runner.execute.process import Cancel, Limits, ProcessResult, Supervision, Supervisor, supervise
 from runner.ir import Job, RetryConfig, Workflow
 from runner.plan import Plan, Schedule
 from runner.units import fmt_number
@@ -393,8 +393,6 @@ class Executor:
 
     def _supervise(self, run: _RecipeRun, process: Supervision) -> None:
         """A worker: wait for one of a recipe's processes."""
-        from runner.execute.process import supervise
-
         self._in_worker(run, lambda: supervise(process), None)
 
     def _in_worker(self, run: _RecipeRun, wait: Any, reason: str | None) -> None:

@@ -7,8 +7,8 @@ reap them. Every process a job starts carries `JOBRUN_TOKEN=<run>:<attempt>`
 in its environment, which identifies such orphans.
 
 A process is started with posix_spawn when it runs in jobrun's own working
-directory (no fork of a big interpreter, no Python code in the child), else
-with Popen. A `Supervision` watches one process and its tree: it samples the
+directory (no Python code runs between the spawn and the exec), else with
+Popen (posix_spawn cannot change directory). A `Supervision` watches one process and its tree: it samples the
 tree's memory a few times a second, throttles its CPU (SIGSTOP/SIGCONT duty
 cycle) when asked, and enforces the deadline. Two drivers share it: the run
 loop, which waits for many processes at once on their pidfds, and
@@ -432,7 +432,7 @@ class Supervision:
         self.limits = limits
         self.cancel = cancel
         self.observe = observe  # gets each sample: (tree RSS in MB, CPU percent)
-        self.watch: _Watch | None = None  # made at the first sample: a short job never pays for it
+        self.watch: _Watch | None = None  # see _watch()
         self.started = time.monotonic()
         self.next_sample = self.started + FIRST_SAMPLE
         self.share = limits.max_cpu_percent / 100.0 if limits.max_cpu_percent else None
@@ -463,36 +463,39 @@ class Supervision:
             return "timeout"
         if now < self.next_sample:
             return None
-        if self.watch is None:
-            try:
-                self.watch = _Watch(psutil.Process(self.child.pid), self.token)
-            except psutil.Error:
-                self.next_sample = now + SAMPLE_EVERY
-                return None
-        self.memory_mb, cpu = self.watch.sample()
+        watch = self._watch()
+        if watch is None:  # gone already: reaped() will say how it ended
+            self.next_sample = now + SAMPLE_EVERY
+            return None
+        self.memory_mb, cpu = watch.sample()
         if self.observe is not None:
-            self.observe(self.memory_mb, self.watch.cpu_percent(now, cpu))
+            self.observe(self.memory_mb, watch.cpu_percent(now, cpu))
         if self.limits.max_memory_mb is not None and self.memory_mb > self.limits.max_memory_mb:
             return "memory"
         if self.share is None:
             self.next_sample = now + SAMPLE_EVERY
         else:  # a throttled tree is checked often, and woken when its pause is over
-            self.paused_until = _throttle(self.watch, self.share, self.started, now, cpu, self.paused_until)
+            self.paused_until = _throttle(watch, self.share, self.started, now, cpu, self.paused_until)
             self.next_sample = self.paused_until if self.paused_until is not None else now + THROTTLE_EVERY
         return None
 
     def stop(self, reason: str) -> ProcessResult:
         """End the whole tree (SIGTERM, grace, SIGKILL; no grace after an
         urgent cancel) and reap the process. Blocks for up to the grace period."""
+        watch = self._watch()
+        members = watch.members(self.supervisor) if watch is not None else []
+        terminate(members, 0.0 if self.cancel.urgent else KILL_GRACE, self.cancel)
+        _, status, usage = os.wait4(self.child.pid, 0)
+        return self._ended(status, usage, reason)
+
+    def _watch(self) -> _Watch | None:
+        """The tree's watch, made on first use (a short job never needs one)."""
         if self.watch is None:
             try:
                 self.watch = _Watch(psutil.Process(self.child.pid), self.token)
             except psutil.Error:
-                pass
-        members = self.watch.members(self.supervisor) if self.watch is not None else []
-        terminate(members, 0.0 if self.cancel.urgent else KILL_GRACE, self.cancel)
-        _, status, usage = os.wait4(self.child.pid, 0)
-        return self._ended(status, usage, reason)
+                return None
+        return self.watch
 
     def close(self) -> None:
         if self.pidfd is not None:
