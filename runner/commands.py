@@ -83,7 +83,6 @@ def run(inv: Invocation, workflow: Workflow, plan: Plan, out: TextIO, err: TextI
     from runner.cli import use_color
     from runner.orchestrator import Orchestrator
     from runner.report.console import Console
-    from runner.report.results import ResultsFile
 
     args = inv.args
     reporters: list[Any] = []
@@ -93,6 +92,8 @@ def run(inv: Invocation, workflow: Workflow, plan: Plan, out: TextIO, err: TextI
         if results.is_dir() or not folder.is_dir() or not os.access(results if results.exists() else folder, os.W_OK):
             raise UsageError(f"cannot write results to '{args.output}'",
                              hint="name a file in a directory that exists and is writable")
+        from runner.report.results import ResultsFile
+
         reporters.append(ResultsFile(results))
     live = args.live if args.live is not None else out.isatty()
     console = Console(out, err, color=use_color(args.color, out), err_color=use_color(args.color, err),

@@ -80,9 +80,11 @@ class AttemptContext:
     def start_log(self) -> None:
         """Open the log for this attempt: afresh for the first, with a
         `--- attempt N ---` line for a retry. `end_log` closes it."""
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if self.attempt == 1 else 0)
-        self._log_fd = os.open(self.log_path, flags, 0o644)
-        if self.attempt > 1:
+        self._log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        if self.attempt == 1:
+            if os.fstat(self._log_fd).st_size:  # O_TRUNC costs a journal write even on an empty file
+                os.ftruncate(self._log_fd, 0)
+        else:
             self.log(f"\n--- attempt {self.attempt} ---\n")
 
     def end_log(self) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -51,6 +50,8 @@ def current_branch(directory: Path, env: Mapping[str, str]) -> str | None:
     for name in BRANCH_VARIABLES:
         if env.get(name):
             return env[name]
+    import subprocess
+
     try:
         result = subprocess.run(["git", "symbolic-ref", "--quiet", "--short", "HEAD"], cwd=directory,
                                 capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)

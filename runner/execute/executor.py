@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from runner import kinds, log
-from runner.events import CANCELLED, COMPLETED, FAILED, SKIPPED, Event
+from runner.events import CANCELLED, COMPLETED, FAILED, SKIPPED, Event, QuietReporter
 from runner.execute.context import AttemptContext, Outcome
 from runner.execute.environ import current_branch, inherited_environment, job_environment, working_directory
 from runner.execute.process import Cancel, Limits, ProcessResult, Supervision, Supervisor, supervise
@@ -122,6 +122,17 @@ class _Attempt:
 
 
 @dataclass(slots=True)
+class _Prepared:
+    """What every attempt of a job shares (see Executor._prepare)."""
+
+    env: dict[str, str]  # without the attempt's own variables
+    cwd: Path
+    timeout: float | None
+    kind: Any  # its JobKind; None for an unknown type (a custom one gone)
+    self_limiting: bool  # the kind keeps its deadline itself (else the loop does)
+
+
+@dataclass(slots=True)
 class _RecipeRun:
     """An attempt the loop runs itself: its command lines, the one running."""
 
@@ -131,6 +142,11 @@ class _RecipeRun:
     step: int = 0  # the next command line to start
     process: Supervision | None = None
     stopping: bool = False  # a worker is ending its tree
+
+
+def _overrides(reporter: Any, method: str) -> bool:
+    """Whether `reporter` does anything on `method` (QuietReporter's do nothing)."""
+    return getattr(type(reporter), method, None) is not getattr(QuietReporter, method)
 
 
 # The loop runs recipes itself where the kernel can say when a process ended.
@@ -151,6 +167,10 @@ class Executor:
         self.plan = plan
         self.options = options
         self.reporters = list(reporters)
+        # Only the reporters that do something with an event (or a tick) are
+        # called for one: a run of short jobs emits thousands.
+        self._listeners = [r.event for r in self.reporters if _overrides(r, "event")]
+        self._tickers = [r.tick for r in self.reporters if _overrides(r, "tick")]
         self.log_dir = (log_dir or workflow.state_dir / "logs").resolve()
         self.environ = environ if environ is not None else inherited_environment()
         self.records = [JobRecord(job, self.log_dir / f"{job.id}.log") for job in plan.jobs]
@@ -167,7 +187,8 @@ class Executor:
         self.in_progress: set[int] = set()  # running or waiting to retry: they hold a slot
         self.signal: int | None = None
         self._branch: tuple[str | None] | None = None
-        self._environments: dict[int, tuple[dict[str, str], Path]] = {}
+        self._prepared: dict[int, _Prepared] = {}
+        self._watched: dict[int, float] = {}  # deadlines the loop keeps (in-process work), by job
 
     # ------------------------------------------------------------ the loop
 
@@ -194,8 +215,8 @@ class Executor:
                             break
                         self._wait()
                         self._start_due_retries()
-                        for reporter in self.reporters:
-                            reporter.tick()
+                        for tick in self._tickers:
+                            tick()
                 finally:
                     if self.pool is not None:
                         self.pool.shutdown(wait=True)
@@ -230,9 +251,8 @@ class Executor:
             timeout = min(timeout, self.retries[0][0] - now)
         for run in self.waiting.values():
             timeout = min(timeout, run.process.due() - now)  # type: ignore[union-attr]
-        watched = self._watched_deadlines()
-        if watched:
-            timeout = min(timeout, min(watched) - now)
+        if self._watched:
+            timeout = min(timeout, min(self._watched.values()) - now)
         ready = self.poller.poll(max(0.0, timeout) * 1000)
         if not ready:
             self.supervisor.reap_orphans()
@@ -241,8 +261,10 @@ class Executor:
                 self._read_inbox()
             elif fd in self.waiting:
                 self._process_ended(fd)
-        self._check_processes()
-        self._expire_overdue()
+        if self.waiting:
+            self._check_processes()
+        if self._watched:
+            self._expire_overdue()
 
     def _read_inbox(self) -> None:
         try:
@@ -260,21 +282,13 @@ class Executor:
     # stopped from outside; for those the loop keeps the deadline itself: the
     # attempt times out on time, its worker is left to notice `ctx.cancelled`.
 
-    def _watched_deadlines(self) -> list[float]:
-        return [a.limits.deadline for i, a in self.attempts.items()
-                if a.limits.deadline is not None and not self._self_limiting(i)]
-
-    def _self_limiting(self, index: int) -> bool:
-        kind = kinds.get(self.plan.jobs[index].job_type)
-        return kind is None or kind.enforces_limits
-
     def _expire_overdue(self) -> None:
         now = time.monotonic()
-        for index, attempt in list(self.attempts.items()):
-            deadline = attempt.limits.deadline
-            if deadline is not None and now >= deadline and not self._self_limiting(index):
+        for index, deadline in list(self._watched.items()):
+            if now >= deadline:
+                attempt = self.attempts[index]
                 attempt.cancel.set()
-                timeout = self._timeout(self.plan.jobs[index]) or 0
+                timeout = self._prepare(index).timeout or 0
                 self._attempt_done(index, Outcome(False, f"Job timed out after {fmt_number(timeout)} seconds",
                                                   stopped="timeout"), time.time(), attempt)
 
@@ -322,42 +336,44 @@ class Executor:
             log.debug("current branch: %s", self._branch[0] or "unknown")
         return self._branch[0]
 
-    def _environment(self, index: int) -> tuple[dict[str, str], Path]:
-        """The job's environment and working directory, worked out once."""
-        if index not in self._environments:
+    def _prepare(self, index: int) -> _Prepared:
+        """What every attempt of job `index` shares, worked out once."""
+        prepared = self._prepared.get(index)
+        if prepared is None:
             job = self.plan.jobs[index]
             env = job_environment(job, self.workflow.environment, self.environ)
             env["JOBRUN_JOB_ID"] = job.id
-            self._environments[index] = (env, working_directory(job, env))
-        return self._environments[index]
-
-    def _timeout(self, job: Job) -> float | None:
-        limits = [t for t in (job.timeout, job.limits.max_execution_time, self.workflow.config.timeout) if t]
-        return min(limits) if limits else None
+            limits = [t for t in (job.timeout, job.limits.max_execution_time, self.workflow.config.timeout) if t]
+            kind = kinds.get(job.job_type)
+            prepared = self._prepared[index] = _Prepared(env, working_directory(job, env), min(limits) if limits else None,
+                                                         kind, kind is None or kind.enforces_limits)
+        return prepared
 
     def _launch(self, index: int, number: int) -> None:
         job = self.plan.jobs[index]
         record = self.records[index]
+        prepared = self._prepare(index)
         now = time.time()
         if number == 1:
             record.started_at = now
         record.attempts = number
         record.attempt_started = now
         record.running = True
-        timeout = self._timeout(job)
+        timeout = prepared.timeout
         started = time.monotonic()
-        attempt = _Attempt(index, number, Cancel(), started, Limits(
-            deadline=started + timeout if timeout else None,
-            max_memory_mb=job.limits.max_memory_mb,
-            max_cpu_percent=job.limits.max_cpu_percent,
-        ))
+        deadline = started + timeout if timeout else None
+        attempt = _Attempt(index, number, Cancel(), started, Limits(deadline, job.limits.max_memory_mb,
+                                                                     job.limits.max_cpu_percent))
         self.attempts[index] = attempt
-        env, cwd = self._environment(index)
-        env = {**env, "JOBRUN_ATTEMPT": str(number), "JOBRUN_TOKEN": self.supervisor.token()}
-        ctx = AttemptContext(job, number, env, cwd, record.log_path, self.supervisor,
+        if deadline is not None and not prepared.self_limiting:
+            self._watched[index] = deadline
+        env = prepared.env.copy()
+        env["JOBRUN_ATTEMPT"] = str(number)
+        env["JOBRUN_TOKEN"] = self.supervisor.token()
+        ctx = AttemptContext(job, number, env, prepared.cwd, record.log_path, self.supervisor,
                              timeout, attempt.limits, attempt.cancel, observe=self._observer(record))
         self._emit("job_started", job.id, attempt=number)
-        kind = kinds.get(job.job_type)
+        kind = prepared.kind
         try:
             steps = kind.recipe(ctx) if DIRECT else None  # type: ignore[union-attr]
         except Exception as exc:  # noqa: BLE001 - a job type's bug must not stop the run
@@ -485,6 +501,7 @@ class Executor:
 
     def _attempt_done(self, index: int, outcome: Outcome, finished: float, attempt: _Attempt) -> None:
         del self.attempts[index]
+        self._watched.pop(index, None)
         job = self.plan.jobs[index]
         record = self.records[index]
         record.running = False
@@ -582,7 +599,7 @@ class Executor:
                 attempt.cancel.set(urgent=second)
                 if index in self.recipes:
                     self._stop(self.recipes[index], "cancelled")
-                elif not self._self_limiting(index):  # in-process work: cancelled now, left to stop
+                elif not self._prepare(index).self_limiting:  # in-process work: cancelled now, left to stop
                     self._attempt_done(index, Outcome(False, f"Job '{self.plan.jobs[index].id}' was cancelled",
                                                       stopped="cancelled"), time.time(), attempt)
         self._report_decisions()
@@ -592,6 +609,6 @@ class Executor:
     def _emit(self, kind: str, job_id: str, **data: Any) -> None:
         event = Event(kind, job_id, time.time(), {k: v for k, v in data.items() if v is not None})
         self.events.append(event)
-        for reporter in self.reporters:
-            reporter.event(event)
+        for listener in self._listeners:
+            listener(event)
 

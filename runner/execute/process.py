@@ -25,14 +25,16 @@ import errno
 import os
 import select
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner import log
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 
@@ -136,6 +138,8 @@ class Supervisor:
                                          (os.POSIX_SPAWN_DUP2, output, 1), (os.POSIX_SPAWN_DUP2, output, 2)])
                 child = Child(pid)
             else:
+                import subprocess
+
                 proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
                                         cwd=cwd, env=env, start_new_session=True, close_fds=False)
                 child = Child(proc.pid, proc)

@@ -13,7 +13,6 @@ are checked once for every format by `runner.resolve`.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -101,6 +100,8 @@ def _compose_yaml(source: Source) -> Node | None:
 
 
 def _compose_json(source: Source) -> Node | None:
+    import json
+
     try:
         data = json.loads(source.text)
     except json.JSONDecodeError as exc:
@@ -119,6 +120,8 @@ def _node_from_data(value: Any) -> Node:
         return MappingNode(_TAG + "map", pairs, mark, mark)
     if isinstance(value, list):
         return SequenceNode(_TAG + "seq", [_node_from_data(v) for v in value], mark, mark)
+    import json
+
     text = value if isinstance(value, str) else json.dumps(value)
     return ScalarNode(_TAG + "str", text, mark, mark, style='"' if isinstance(value, str) else None)
 
@@ -204,6 +207,8 @@ class _Walker:
         if not isinstance(node, ScalarNode):
             return None
         if self.is_json:
+            import json
+
             return node.value if node.style else json.loads(node.value)
         if node.tag == _TAG + "str":
             return node.value
