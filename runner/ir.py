@@ -38,6 +38,8 @@ class RetryConfig:
 
 @dataclass(frozen=True, slots=True)
 class ResourceLimits:
+    """A job's limits: memory (MB), CPU (percent of one core), run time (seconds)."""
+
     max_memory_mb: float | None = None
     max_cpu_percent: float | None = None
     max_execution_time: float | None = None
@@ -45,6 +47,9 @@ class ResourceLimits:
 
 @dataclass(frozen=True, slots=True)
 class Conditions:
+    """When a job runs: skipped if one of `skip_if_failed` failed, only on a
+    branch matching `only_if_branch`, and by `run_if` on its dependencies' outcome."""
+
     skip_if_failed: tuple[str, ...] = ()
     only_if_branch: str | None = None
     run_if: str = "success"
@@ -102,6 +107,8 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class GlobalConfig:
+    """`global_config`: defaults and limits for the whole workflow."""
+
     max_retries: int | None = None
     timeout: float | None = None
     max_concurrent_jobs: int | None = None
@@ -110,6 +117,8 @@ class GlobalConfig:
 
 @dataclass(frozen=True, slots=True)
 class Import:
+    """One `imports:` entry: a path relative to the importing file."""
+
     path: str
     span: Span | None = field(default=None, compare=False, repr=False)
 

@@ -17,6 +17,9 @@ from runner.suggest import did_you_mean
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """What a run will do: the selected jobs (file order), their dependencies
+    by index, a topological order and levels, weights and the critical path."""
+
     workflow: Workflow
     jobs: tuple[Job, ...]
     deps: tuple[tuple[int, ...], ...]
@@ -246,10 +249,10 @@ class Schedule:
 
     # ---------------------------------------------------------------- driving
 
-    def pop(self, fits: Callable[[int], bool] = lambda i: True) -> int | None:
+    def pop(self, fits: Callable[[int], bool] | None = None) -> int | None:
         """The next job to start: the first queued job, by priority, that `fits`
-        (the caller's resource check); jobs that may no longer start are
-        decided on the way (fail-fast, interrupt). None when nothing can."""
+        (the caller's resource check, if any); jobs that may no longer start
+        are decided on the way (fail-fast, interrupt). None when nothing can."""
         held: list[tuple[float, int]] = []
         chosen = None
         while self._queue:
@@ -259,7 +262,7 @@ class Schedule:
             if verdict is not None:
                 self._end(i, *verdict)
                 continue
-            if fits(i):
+            if fits is None or fits(i):
                 chosen = i
                 break
             held.append(entry)

@@ -43,7 +43,7 @@ class AttemptContext:
         attempt: int,
         env: dict[str, str],
         cwd: Path,
-        log_path: Path,
+        log_path: Path | str,
         supervisor: Supervisor,
         timeout: float | None,
         limits: Limits,
@@ -54,7 +54,7 @@ class AttemptContext:
         self.attempt = attempt
         self.env = env
         self.cwd = cwd
-        self.log_path = log_path
+        self.log_file = str(log_path)
         self.supervisor = supervisor
         self.timeout = timeout
         self.limits = limits
@@ -64,8 +64,16 @@ class AttemptContext:
         self.peak_memory_mb = 0.0
         self.cpu_seconds = 0.0
         self._log_fd: int | None = None
+        # `env` encoded, when the caller has it so already (the run loop
+        # encodes each job's environment once, not once per process).
+        self.spawn_env: dict[bytes, bytes] | None = None
 
     # ------------------------------------------------------------ state
+
+    @property
+    def log_path(self) -> Path:
+        """The job's log file (every process of the attempt writes to it)."""
+        return Path(self.log_file)
 
     @property
     def cancelled(self) -> bool:
@@ -80,9 +88,9 @@ class AttemptContext:
     def start_log(self) -> None:
         """Open the log for this attempt: afresh for the first, with a
         `--- attempt N ---` line for a retry. `end_log` closes it."""
-        self._log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._log_fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         if self.attempt == 1:
-            if os.fstat(self._log_fd).st_size:  # O_TRUNC costs a journal write even on an empty file
+            if os.lseek(self._log_fd, 0, os.SEEK_END):  # O_TRUNC costs a journal write even on an empty file
                 os.ftruncate(self._log_fd, 0)
         else:
             self.log(f"\n--- attempt {self.attempt} ---\n")
@@ -95,7 +103,7 @@ class AttemptContext:
     def log(self, text: str) -> None:
         """Append `text` to the job's log."""
         if self._log_fd is None:
-            with open(self.log_path, "a", encoding="utf-8", errors="replace") as f:
+            with open(self.log_file, "a", encoding="utf-8", errors="replace") as f:
                 f.write(text)
         else:
             os.write(self._log_fd, text.encode("utf-8", "replace"))
@@ -113,17 +121,17 @@ class AttemptContext:
     def start(self, argv: Sequence[str]) -> Supervision | ProcessResult:
         """Start `argv` as part of this job (see `run`), without waiting: its
         `Supervision`, or the result when it did not start at all."""
-        if self.cancelled:
+        if self.cancel.flag:
             return ProcessResult(None, "cancelled")
         if self.limits.deadline is not None and time.monotonic() >= self.limits.deadline:
             return ProcessResult(None, "timeout")
         own = self._log_fd is None
-        output = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if own else self._log_fd
+        output = os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if own else self._log_fd
         if log.enabled():
             log.debug("%s (attempt %d): starting %s in %s", self.job.id, self.attempt, list(argv), self.cwd)
         try:
             try:
-                child: Child = self.supervisor.spawn(argv, self.env, str(self.cwd), output)
+                child: Child = self.supervisor.spawn(argv, self.env, str(self.cwd), output, self.spawn_env)
             except OSError as exc:
                 failure = self._spawn_failure(argv[0], exc)
                 os.write(output, f"jobrun: {failure.spawn_error}\n".encode("utf-8", "replace"))
@@ -155,6 +163,9 @@ class AttemptContext:
 
     def outcome(self, result: ProcessResult) -> Outcome:
         """The attempt's outcome when `result` is its last process."""
+        code = result.exit_code
+        if code == 0 and result.stopped is None and not result.spawn_error:  # the common case, first
+            return Outcome(True, exit_code=0, peak_memory_mb=self.peak_memory_mb, cpu_seconds=self.cpu_seconds)
         usage = {"peak_memory_mb": self.peak_memory_mb, "cpu_seconds": self.cpu_seconds}
         job_id = self.job.id
         if result.stopped == "timeout":
@@ -171,9 +182,6 @@ class AttemptContext:
                 return Outcome(False, f"Job '{job_id}' failed with exit code {result.exit_code} ({result.spawn_error})",
                                exit_code=result.exit_code, **usage)
             return Outcome(False, f"Job '{job_id}' failed: {result.spawn_error}", **usage)
-        code = result.exit_code
-        if code == 0:
-            return Outcome(True, exit_code=0, **usage)
         if code is not None and code < 0:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else f"signal {-code}"
             return Outcome(False, f"Job '{job_id}' was killed by {name}", exit_code=128 - code, **usage)

@@ -35,6 +35,7 @@ from runner.execute.context import AttemptContext, Outcome
 from runner.execute.environ import current_branch, inherited_environment, job_environment, working_directory
 from runner.execute.process import Cancel, Limits, ProcessResult, Supervision, Supervisor, supervise
 from runner.ir import Job, RetryConfig, Workflow
+from runner.kinds.builtin import BUILTIN_KINDS
 from runner.plan import Plan, Schedule
 from runner.units import fmt_number
 
@@ -46,7 +47,7 @@ class JobRecord:
     """What happened to one selected job (kept up to date during the run)."""
 
     job: Job
-    log_path: Path
+    log_file: str  # the job's log (as text: a run opens thousands; see log_path)
     status: str | None = None
     attempts: int = 0
     exit_code: int | None = None
@@ -64,6 +65,10 @@ class JobRecord:
     live_cpu_percent: float = 0.0
 
     @property
+    def log_path(self) -> Path:
+        return Path(self.log_file)
+
+    @property
     def duration(self) -> float | None:
         if self.started_at is None or self.finished_at is None:
             return None
@@ -72,6 +77,8 @@ class JobRecord:
 
 @dataclass
 class RunResult:
+    """A finished run: every selected job's record, the events, how it ended."""
+
     workflow: Workflow
     plan: Plan
     records: list[JobRecord]
@@ -88,7 +95,10 @@ class RunResult:
     def status(self) -> str:
         if self.signal is not None:
             return CANCELLED
-        return FAILED if any(r.status == FAILED for r in self.records) else COMPLETED
+        for record in self.records:
+            if record.status == FAILED:
+                return FAILED
+        return COMPLETED
 
     @property
     def exit_code(self) -> int:
@@ -105,6 +115,8 @@ class RunResult:
 
 @dataclass
 class RunOptions:
+    """How the executor runs a plan."""
+
     jobs: int = 4  # workers; 0 means one per job
     keep_going: bool = False
     memory_budget_mb: float | None = None
@@ -112,8 +124,10 @@ class RunOptions:
     exclusive: bool = False  # every child process of jobrun is a job's (the CLI, not the API)
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class _Attempt:
+    """One running attempt of a job."""
+
     index: int
     number: int
     cancel: Cancel
@@ -121,18 +135,20 @@ class _Attempt:
     limits: Limits = field(default_factory=Limits)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class _Prepared:
     """What every attempt of a job shares (see Executor._prepare)."""
 
-    env: dict[str, str]  # without the attempt's own variables
+    env: dict[str, str]  # without the JOBRUN_ variables (shared by the jobs without an environment of their own)
+    spawn_env: dict[bytes, bytes]  # the same, encoded once for posix_spawn
     cwd: Path
     timeout: float | None
     kind: Any  # its JobKind; None for an unknown type (a custom one gone)
     self_limiting: bool  # the kind keeps its deadline itself (else the loop does)
+    builtin: bool  # a built-in kind (whose recipe does not change ctx.env)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class _RecipeRun:
     """An attempt the loop runs itself: its command lines, the one running."""
 
@@ -142,6 +158,10 @@ class _RecipeRun:
     step: int = 0  # the next command line to start
     process: Supervision | None = None
     stopping: bool = False  # a worker is ending its tree
+
+
+def _encoded(env: dict[str, str]) -> dict[bytes, bytes]:
+    return {os.fsencode(name): os.fsencode(value) for name, value in env.items()}
 
 
 def _overrides(reporter: Any, method: str) -> bool:
@@ -173,7 +193,8 @@ class Executor:
         self._tickers = [r.tick for r in self.reporters if _overrides(r, "tick")]
         self.log_dir = (log_dir or workflow.state_dir / "logs").resolve()
         self.environ = environ if environ is not None else inherited_environment()
-        self.records = [JobRecord(job, self.log_dir / f"{job.id}.log") for job in plan.jobs]
+        log_dir = str(self.log_dir)
+        self.records = [JobRecord(job, f"{log_dir}/{job.id}.log") for job in plan.jobs]
         self.events: list[Event] = []
         self.schedule = Schedule(plan, options.keep_going)
         self.inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
@@ -188,6 +209,7 @@ class Executor:
         self.signal: int | None = None
         self._branch: tuple[str | None] | None = None
         self._prepared: dict[int, _Prepared] = {}
+        self._shared_env: tuple[dict[str, str], dict[bytes, bytes]] | None = None
         self._watched: dict[int, float] = {}  # deadlines the loop keeps (in-process work), by job
 
     # ------------------------------------------------------------ the loop
@@ -314,8 +336,9 @@ class Executor:
         return used + need <= budget
 
     def _start_ready(self, workers: int) -> None:
+        fits = self._fits if self.options.memory_budget_mb is not None else None
         while len(self.in_progress) < workers:
-            index = self.schedule.pop(self._fits)
+            index = self.schedule.pop(fits)
             if index is None:
                 return
             job = self.plan.jobs[index]
@@ -341,12 +364,20 @@ class Executor:
         prepared = self._prepared.get(index)
         if prepared is None:
             job = self.plan.jobs[index]
-            env = job_environment(job, self.workflow.environment, self.environ)
-            env["JOBRUN_JOB_ID"] = job.id
+            if job.environment:
+                env = job_environment(job, self.workflow.environment, self.environ)
+                spawn_env = _encoded(env)
+            else:  # the environment every job without its own shares, made (and encoded) once
+                if self._shared_env is None:
+                    shared = job_environment(job, self.workflow.environment, self.environ)
+                    self._shared_env = (shared, _encoded(shared))
+                env, spawn_env = self._shared_env
             limits = [t for t in (job.timeout, job.limits.max_execution_time, self.workflow.config.timeout) if t]
             kind = kinds.get(job.job_type)
-            prepared = self._prepared[index] = _Prepared(env, working_directory(job, env), min(limits) if limits else None,
-                                                         kind, kind is None or kind.enforces_limits)
+            cwd = working_directory(job, {**env, "JOBRUN_JOB_ID": job.id} if job.working_directory else env)
+            prepared = self._prepared[index] = _Prepared(env, spawn_env, cwd,
+                                                         min(limits) if limits else None, kind,
+                                                         kind is None or kind.enforces_limits, kind in BUILTIN_KINDS)
         return prepared
 
     def _launch(self, index: int, number: int) -> None:
@@ -367,10 +398,12 @@ class Executor:
         self.attempts[index] = attempt
         if deadline is not None and not prepared.self_limiting:
             self._watched[index] = deadline
+        token = self.supervisor.token()
         env = prepared.env.copy()
+        env["JOBRUN_JOB_ID"] = job.id
         env["JOBRUN_ATTEMPT"] = str(number)
-        env["JOBRUN_TOKEN"] = self.supervisor.token()
-        ctx = AttemptContext(job, number, env, prepared.cwd, record.log_path, self.supervisor,
+        env["JOBRUN_TOKEN"] = token
+        ctx = AttemptContext(job, number, env, prepared.cwd, record.log_file, self.supervisor,
                              timeout, attempt.limits, attempt.cancel, observe=self._observer(record))
         self._emit("job_started", job.id, attempt=number)
         kind = prepared.kind
@@ -381,6 +414,11 @@ class Executor:
         if steps is None:
             self._submit(self._work, index, ctx, attempt)
             return
+        if prepared.builtin:  # its recipe leaves ctx.env alone: the encoded copy stays right
+            ctx.spawn_env = prepared.spawn_env.copy()
+            ctx.spawn_env[b"JOBRUN_JOB_ID"] = os.fsencode(job.id)
+            ctx.spawn_env[b"JOBRUN_ATTEMPT"] = str(number).encode()
+            ctx.spawn_env[b"JOBRUN_TOKEN"] = token.encode()
         ctx.start_log()
         record.log_ready = True
         if isinstance(steps, Outcome) or not steps:
@@ -549,6 +587,8 @@ class Executor:
 
     def _report_decisions(self) -> None:
         """Report what the schedule decided on its own: skips and cancels."""
+        if not self.schedule.decisions:
+            return
         decisions, self.schedule.decisions = self.schedule.decisions, []
         now = time.time()
         for index, status, reason in decisions:

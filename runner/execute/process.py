@@ -74,6 +74,8 @@ class ProcessResult:
 
 @dataclass(slots=True)
 class Limits:
+    """What a running process tree must stay within (None: no limit)."""
+
     deadline: float | None = None  # time.monotonic() value
     max_memory_mb: float | None = None
     max_cpu_percent: float | None = None
@@ -101,6 +103,7 @@ class Supervisor:
         self._attempts = 0
         self._previous_subreaper: int | None = None
         self._found: dict[tuple[str, str | None], str] = {}  # (program, PATH) -> the file run
+        self._devnull: int | None = None  # jobs' stdin, opened once
 
     # ------------------------------------------------------------ lifetime
 
@@ -115,6 +118,9 @@ class Supervisor:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._devnull is not None:
+            os.close(self._devnull)
+            self._devnull = None
         self.cleanup()
         if self._previous_subreaper is not None:
             _libc().prctl(_PR_SET_CHILD_SUBREAPER, self._previous_subreaper, 0, 0, 0)
@@ -125,16 +131,20 @@ class Supervisor:
 
     # ------------------------------------------------------------ starting
 
-    def spawn(self, argv: Sequence[str], env: dict[str, str], cwd: str, output: int) -> Child:
+    def spawn(self, argv: Sequence[str], env: dict[str, str], cwd: str, output: int,
+              encoded_env: Mapping[bytes, bytes] | None = None) -> Child:
         """Start `argv` in a new session, stdin from /dev/null, stdout and
-        stderr to the file descriptor `output`. OSError when it cannot start."""
+        stderr to the file descriptor `output`. OSError when it cannot start.
+        `encoded_env`, when given, is `env` encoded (posix_spawn takes it as is)."""
         with self.lock:  # while a spawn is in flight the orphan reaper waits: its
             self.spawning += 1  # child could exit before its pid is in `roots`
         try:
             if output > 2 and cwd == os.getcwd():  # posix_spawn cannot change directory
-                pid = os.posix_spawn(self.executable(argv[0], env), list(argv), env, setsid=True,
+                if self._devnull is None:
+                    self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+                pid = os.posix_spawn(self.executable(argv[0], env), list(argv), encoded_env or env, setsid=True,
                                      setsigdef=_DEFAULT_SIGNALS, file_actions=[
-                                         (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                                         (os.POSIX_SPAWN_DUP2, self._devnull, 0),
                                          (os.POSIX_SPAWN_DUP2, output, 1), (os.POSIX_SPAWN_DUP2, output, 2)])
                 child = Child(pid)
             else:
@@ -233,7 +243,7 @@ class Supervisor:
 _DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Child:
     """A started process: its pid, and the Popen object when Popen started it."""
 
@@ -340,7 +350,7 @@ def terminate(procs: list[psutil.Process], grace: float, hurry: Cancel | None = 
 # ---------------------------------------------------------------- one process
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class _Watch:
     """What is known about one running tree: its members and their use."""
 

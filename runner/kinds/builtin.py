@@ -36,7 +36,7 @@ INTERPRETERS = {
 def command_argv(command: str) -> list[str]:
     """How to run one command line: directly when it is plain words, else by the shell."""
     words = command.split()
-    if not words or any(c in SHELL_CHARS for c in command) or words[0] in SHELL_WORDS or "=" in words[0]:
+    if not words or not SHELL_CHARS.isdisjoint(command) or words[0] in SHELL_WORDS or "=" in words[0]:
         return ["/bin/sh", "-c", command]
     return words
 

@@ -110,6 +110,7 @@ class Console:
         self.width = 0
         self._names: dict[str, str] = {}  # job id -> its painted, padded name
         self._blank = ""  # spaces as wide as the counter
+        self._labels: dict[str, str] = {}  # event type -> its label, painted and padded
         self._offsets: dict[str, int] = {}
         self._partial: dict[str, bytes] = {}
         self.tick_interval = 0.05 if stream else 0.5  # --stream: output shows within 50 ms
@@ -127,6 +128,8 @@ class Console:
         self.width = max((len(r.job.id) for r in self.records), default=0)
         self._names = {r.job.id: self.paint("job", f"{r.job.id:<{self.width}}") for r in self.records}
         self._blank = " " * len(self.counter())
+        self._labels = {kind: self.paint(style, f"{label:<10}") for kind, (label, style) in
+                        {**LABELS, "job_started": ("START", "start"), "job_retrying": ("RETRY", "retry")}.items()}
         if not self.quiet:
             self.line(self.paint("title", f"{run.workflow.name}: {self.total} jobs, "
                                           f"up to {run.options.jobs or self.total} at a time"))
@@ -150,23 +153,22 @@ class Console:
                 self._offsets[event.job_id] = self._offsets.get(event.job_id, 0) if data["attempt"] > 1 else 0
             if not self.quiet:
                 attempt = f"  (attempt {data['attempt']})" if data["attempt"] > 1 else ""
-                self.line(f"{self._blank} {self.paint('start', 'START     ')} {name}{attempt}".rstrip())
+                self.line(f"{self._blank} {self._labels['job_started']} {name}{attempt}".rstrip())
             return
         if event.type == "job_retrying":
             if self.stream:
                 self._drain(record)
             if not self.quiet:
-                self.line(f"{self._blank} {self.paint('retry', 'RETRY     ')} {name}  "
+                self.line(f"{self._blank} {self._labels['job_retrying']} {name}  "
                           f"attempt {data['attempt']} failed: {data.get('error')}; "
                           f"retrying in {fmt_number(data['delay'])}s")
             return
         self.ended += 1
-        label, style = LABELS[event.type]
         detail = self.detail(event, record)
         if self.stream:
             self._drain(record, final=True)
         if not self.quiet or event.type == "job_failed":
-            self.line(f"{self.counter()} {self.paint(style, f'{label:<10}')} {name}  {detail}".rstrip())
+            self.line(f"{self.counter()} {self._labels[event.type]} {name}  {detail}".rstrip())
         if event.type == "job_failed":
             self.failure(record, data.get("error") or "")
         elif self.verbose and event.type == "job_completed" and not self.stream:
