@@ -174,6 +174,10 @@ class Schedule:
         self.halted_by: str | None = None  # the failed job that stopped new starts (fail-fast)
         self.interrupted = 0  # 1 after the first interrupt, 2 after the second
         self.decisions: list[tuple[int, str, str]] = []  # (job, status, reason)
+        # A queued job was decided when it became ready; only a failure or an
+        # interrupt since (each adds one to `_epoch`) can change that verdict.
+        self._epoch = 0
+        self._ready_epoch = [0] * n
         self._queue: list[tuple[float, int]] = []
         for i, count in enumerate(self.waiting):
             if count == 0:
@@ -225,6 +229,7 @@ class Schedule:
     def _became_ready(self, i: int) -> None:
         verdict = self._decide(i)
         if verdict is None:
+            self._ready_epoch[i] = self._epoch
             self._heapq.heappush(self._queue, (-self.priority[i], i))
         else:
             self._end(i, *verdict)
@@ -237,6 +242,8 @@ class Schedule:
         self.running.discard(i)
         if reason or status in ("skipped", "cancelled"):
             self.decisions.append((i, status, reason))
+        if status == "failed":
+            self._epoch += 1
         failed = status == "failed" or self.failed_upstream[i]
         if status == "failed" and not self.keep_going and self.halted_by is None:
             self.halted_by = self.plan.jobs[i].id
@@ -258,7 +265,7 @@ class Schedule:
         while self._queue:
             entry = self._heapq.heappop(self._queue)
             i = entry[1]
-            verdict = self._decide(i)
+            verdict = self._decide(i) if self._ready_epoch[i] != self._epoch else None
             if verdict is not None:
                 self._end(i, *verdict)
                 continue
@@ -284,6 +291,7 @@ class Schedule:
         """First call: queued jobs are cancelled, except `run_if: always` ones.
         Second call: those too. Running jobs are the caller's to cancel."""
         self.interrupted = min(self.interrupted + 1, 2)
+        self._epoch += 1
         for _, i in sorted(self._queue):
             if self._decide(i) is not None:
                 self._queue.remove((-self.priority[i], i))

@@ -68,6 +68,12 @@ class JobRecord:
     def log_path(self) -> Path:
         return Path(self.log_file)
 
+    def observe(self, rss_mb: float, cpu_percent: float) -> None:
+        """The running attempt's latest sample of its tree (a worker may post
+        it: plain attribute writes, read by the live view only)."""
+        self.live_rss_mb = rss_mb
+        self.live_cpu_percent = cpu_percent
+
     @property
     def duration(self) -> float | None:
         if self.started_at is None or self.finished_at is None:
@@ -230,10 +236,11 @@ class Executor:
             with Supervisor(self.options.exclusive) as self.supervisor:
                 try:
                     self._report_decisions()
-                    while not self.schedule.done:
+                    while self.schedule.unfinished:
                         self._start_ready(workers)
-                        self._report_decisions()
-                        if self.schedule.done:
+                        if self.schedule.decisions:
+                            self._report_decisions()
+                        if not self.schedule.unfinished:
                             break
                         self._wait()
                         self._start_due_retries()
@@ -271,8 +278,8 @@ class Executor:
         timeout = self.options.tick
         if self.retries:
             timeout = min(timeout, self.retries[0][0] - now)
-        for run in self.waiting.values():
-            timeout = min(timeout, run.process.due() - now)  # type: ignore[union-attr]
+        due = min([run.process.due() for run in self.waiting.values()], default=now + timeout)  # type: ignore[union-attr]
+        timeout = min(timeout, due - now)
         if self._watched:
             timeout = min(timeout, min(self._watched.values()) - now)
         ready = self.poller.poll(max(0.0, timeout) * 1000)
@@ -283,7 +290,7 @@ class Executor:
                 self._read_inbox()
             elif fd in self.waiting:
                 self._process_ended(fd)
-        if self.waiting:
+        if self.waiting and due <= time.monotonic():
             self._check_processes()
         if self._watched:
             self._expire_overdue()
@@ -404,7 +411,7 @@ class Executor:
         env["JOBRUN_ATTEMPT"] = str(number)
         env["JOBRUN_TOKEN"] = token
         ctx = AttemptContext(job, number, env, prepared.cwd, record.log_file, self.supervisor,
-                             timeout, attempt.limits, attempt.cancel, observe=self._observer(record))
+                             timeout, attempt.limits, attempt.cancel, observe=record.observe)
         self._emit("job_started", job.id, attempt=number)
         kind = prepared.kind
         try:
@@ -500,17 +507,6 @@ class Executor:
         self.poller.unregister(process.pidfd)
         self._submit(self._in_worker, run, lambda: process.stop(reason), reason)
 
-    @staticmethod
-    def _observer(record: JobRecord) -> Any:
-        """Where a worker posts its tree's latest sample: plain attribute
-        writes, read by the live view; nothing else depends on them."""
-
-        def observe(rss_mb: float, cpu_percent: float) -> None:
-            record.live_rss_mb = rss_mb
-            record.live_cpu_percent = cpu_percent
-
-        return observe
-
     def _work(self, index: int, ctx: AttemptContext, attempt: _Attempt) -> None:
         """A worker thread: one attempt, whatever happens."""
         try:
@@ -570,7 +566,8 @@ class Executor:
             self._end(index, FAILED, finished)
             self._emit("job_failed", job.id, attempt=attempt.number, attempts=attempt.number, error=outcome.error,
                        exit_code=outcome.exit_code, duration=round(finished - (record.started_at or finished), 3))
-        self._report_decisions()
+        if self.schedule.decisions:
+            self._report_decisions()
 
     def _end(self, index: int, status: str, finished: float) -> None:
         record = self.records[index]

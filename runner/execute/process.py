@@ -170,9 +170,6 @@ class Supervisor:
             found = self._found[key] = executable(program, env)
         return found
 
-    def reaped(self, pid: int) -> None:
-        self.roots.discard(pid)
-
     # ------------------------------------------------------------ orphans
 
     def ours(self, pid: int, token_prefix: str, sessions: set[int] | frozenset[int], everything: bool) -> bool:
@@ -520,8 +517,10 @@ class Supervision:
         code = os.waitstatus_to_exitcode(status)
         if self.child.popen is not None:
             self.child.popen.returncode = code  # reaped here: Popen must not wait for it again
-        self.supervisor.reaped(self.child.pid)
-        self.close()
+        self.supervisor.roots.discard(self.child.pid)
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
         # ru_maxrss is not used: Linux counts in it what the process had before
         # exec (jobrun's own pages, after fork), so only samples give the peak.
         watch = self.watch

@@ -19,7 +19,8 @@ from runner.units import fmt_number
 TAIL_LINES = 20
 LONG_LINE = 64 * 1024  # bytes: a longer line is shown in pieces
 SUMMARY_ALL = 50  # a run of at most this many jobs lists them all in its summary
-SLOWEST_SHOWN = 10  # beyond that, the summary keeps the slowest completed jobs
+SLOWEST_SHOWN = 10
+PENDING_MAX = 64 * 1024  # characters of stdout held back at most (see Console.write)  # beyond that, the summary keeps the slowest completed jobs
 
 # Semantic styles -> ANSI SGR codes (colorama's constants, spelled out).
 STYLES = {
@@ -111,6 +112,8 @@ class Console:
         self._names: dict[str, str] = {}  # job id -> its painted, padded name
         self._blank = ""  # spaces as wide as the counter
         self._labels: dict[str, str] = {}  # event type -> its label, painted and padded
+        self._pending: list[str] = []  # stdout text not written yet (see `write`)
+        self._pending_size = 0
         self._offsets: dict[str, int] = {}
         self._partial: dict[str, bytes] = {}
         self.tick_interval = 0.05 if stream else 0.5  # --stream: output shows within 50 ms
@@ -135,14 +138,32 @@ class Console:
                                           f"up to {run.options.jobs or self.total} at a time"))
 
     def line(self, text: str, err: bool = False) -> None:
-        """Write a line; stdout is flushed each tick (and before stderr, to keep
-        the order on a shared terminal), not after every line."""
+        """Write a line: stdout's are queued and written together each tick
+        (see `write`); stderr's at once, after what stdout has queued, so
+        that a shared terminal shows them in order."""
         if err:
-            self.out.flush()
+            self.flush()
             self.err.write(text + "\n")
             self.err.flush()
         else:
-            self.out.write(text + "\n")
+            self.write(text + "\n")
+
+    def write(self, text: str) -> None:
+        """Queue `text` for stdout. The queue is written in one go each tick
+        (or once it holds PENDING_MAX characters): a run of short jobs prints
+        two lines per job, and with PYTHONUNBUFFERED set (as many CI images
+        do) each write to sys.stdout would otherwise be a system call."""
+        self._pending.append(text)
+        self._pending_size += len(text)
+        if self._pending_size > PENDING_MAX:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self.out.write("".join(self._pending))
+            self._pending.clear()
+            self._pending_size = 0
+        self.out.flush()
 
     def event(self, event: Event) -> None:
         record = self.by_id[event.job_id]
@@ -153,7 +174,7 @@ class Console:
                 self._offsets[event.job_id] = self._offsets.get(event.job_id, 0) if data["attempt"] > 1 else 0
             if not self.quiet:
                 attempt = f"  (attempt {data['attempt']})" if data["attempt"] > 1 else ""
-                self.line(f"{self._blank} {self._labels['job_started']} {name}{attempt}".rstrip())
+                self.write(f"{self._blank} {self._labels['job_started']} {name}{attempt}".rstrip() + "\n")
             return
         if event.type == "job_retrying":
             if self.stream:
@@ -168,15 +189,14 @@ class Console:
         if self.stream:
             self._drain(record, final=True)
         if not self.quiet or event.type == "job_failed":
-            self.line(f"{self.counter()} {self._labels[event.type]} {name}  {detail}".rstrip())
+            self.write(f"{self.counter()} {self._labels[event.type]} {name}  {detail}".rstrip() + "\n")
         if event.type == "job_failed":
             self.failure(record, data.get("error") or "")
         elif self.verbose and event.type == "job_completed" and not self.stream:
             self.output_block(record)
 
     def counter(self) -> str:
-        digits = len(str(self.total))
-        return f"[{self.ended:>{digits}}/{self.total}]"
+        return f"[{self.ended:>{len(str(self.total))}}/{self.total}]"
 
     def detail(self, event: Event, record: Any) -> str:
         data = event.data
@@ -217,7 +237,7 @@ class Console:
             for record in self.records:
                 if record.running and record.log_ready:
                     self._drain(record)
-        self.out.flush()
+        self.flush()
 
     def _drain(self, record: Any, final: bool = False) -> None:
         """Print the complete lines a job's log gained since the last drain
@@ -235,12 +255,12 @@ class Console:
                     if lines[-1]:
                         self._partial[job_id] = lines[-1]
                     for raw in lines[:-1]:
-                        self.out.write(f"{prefix} {raw.decode('utf-8', 'replace')}\n")
+                        self.write(f"{prefix} {raw.decode('utf-8', 'replace')}\n")
         except OSError:
             return
         rest = self._partial.pop(job_id, b"") if final else b""
         if rest:
-            self.out.write(f"{prefix} {rest.decode('utf-8', 'replace')}\n")
+            self.write(f"{prefix} {rest.decode('utf-8', 'replace')}\n")
 
     # ------------------------------------------------------------ the end
 
@@ -255,7 +275,7 @@ class Console:
             self.line("")
             self.line(self.summary_table(result))
         self.line(self.final_line(result))
-        self.out.flush()
+        self.flush()
 
     def summary_table(self, result: Any) -> str:
         """Every job's row; for a run of more than SUMMARY_ALL jobs (unless

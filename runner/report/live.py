@@ -34,7 +34,7 @@ class LiveConsole:
 
     def clear(self) -> None:
         if self.drawn:
-            self.console.out.write(up(self.drawn) + CLEAR_BELOW)
+            self.console.write(up(self.drawn) + CLEAR_BELOW)
             self.drawn = 0
 
     def event(self, event: Any) -> None:
@@ -50,7 +50,7 @@ class LiveConsole:
 
     def finish(self, result: Any) -> None:
         self.clear()
-        self.console.out.flush()
+        self.console.flush()
         self.console.finish(result)
 
     def footer(self) -> list[str]:
@@ -82,7 +82,7 @@ class LiveConsole:
 
     def draw(self) -> None:
         lines = self.footer()
-        self.console.out.write("\n".join(lines) + "\n")
-        self.console.out.flush()
+        self.console.write("\n".join(lines) + "\n")
+        self.console.flush()
         self.drawn = len(lines)
         self.last_draw = time.monotonic()
