@@ -118,3 +118,39 @@ def test_fallbacks_run_recipes_with_the_same_guarantees(project, cli, fallback):
     assert (project / ".jobrun" / "logs" / "lines.log").read_text() == "one\ntwo\n"
     assert jobs["slow"]["error"] == "Job timed out after 0.5 seconds" and jobs["slow"]["exit_code"] is None
     assert jobs["ok"]["status"] == "completed"
+
+
+def test_a_recipe_that_changes_its_environment_is_run_with_the_change(project):
+    """The loop hands posix_spawn an environment encoded once per run; a job
+    type whose recipe edits ctx.env must still see its edit (and the usual
+    JOBRUN_ variables)."""
+    from runner import Orchestrator, kinds, load_workflow
+    from runner.kinds import JobKind
+
+    class Tagged(JobKind):
+        name = "it_tagged"
+        fields = frozenset({"commands"})
+
+        def recipe(self, ctx):
+            ctx.env["IT_TAG"] = f"tag-{ctx.attempt}"
+            return [["/bin/sh", "-c", "echo $IT_TAG $JOBRUN_JOB_ID $JOBRUN_ATTEMPT"]]
+
+    kinds.register(Tagged())
+    try:
+        workflow(project, [{"id": "tagged", "job_type": "it_tagged"}, {"id": "plain", "command": "env"}])
+        result = Orchestrator(load_workflow("jobrun.yaml"), max_concurrent=2).run()
+    finally:
+        kinds._REGISTRY.pop("it_tagged", None)
+    assert result.exit_code == 0
+    logs = project / ".jobrun" / "logs"
+    assert (logs / "tagged.log").read_text() == "tag-1 tagged 1\n"
+    plain = (logs / "plain.log").read_text().splitlines()
+    assert "JOBRUN_JOB_ID=plain" in plain and "JOBRUN_ATTEMPT=1" in plain and "IT_TAG=tag-1" not in plain
+
+
+def test_working_directory_may_name_the_job(project, cli):
+    (project / "w-one").mkdir()
+    workflow(project, [{"id": "one", "command": "pwd", "working_directory": "w-$JOBRUN_JOB_ID"}])
+    result, data = run_with_results(cli)
+    assert jobs_by_id(data)["one"]["status"] == "completed", result.output
+    assert (project / ".jobrun" / "logs" / "one.log").read_text().strip() == str((project / "w-one").resolve())

@@ -39,3 +39,20 @@ def test_median():
     assert median([3.0]) == 3.0
     assert median([4.0, 1.0]) == 2.5
     assert median([5.0, 1.0, 3.0]) == 3.0
+
+
+def test_durations_are_kept_in_whole_milliseconds(tmp_path):
+    store = StateStore(tmp_path / ".jobrun")
+    store.record([("a", 0.0014), ("b", 2.0006), ("c", 1e12)])
+    assert store.estimates(["a", "b", "c"]) == {"a": 0.001, "b": 2.001, "c": (2**31 - 1) / 1000}
+
+
+def test_a_damaged_history_row_is_started_afresh(tmp_path):
+    import sqlite3
+
+    store = StateStore(tmp_path / ".jobrun")
+    store.record([("a", 1.0)])
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE job_times SET recent_ms = ? WHERE job_id = 'a'", (b"\x01\x02\x03",))
+    store.record([("a", 3.0)])
+    assert store.estimates(["a"]) == {"a": 3.0}
