@@ -142,10 +142,20 @@ class Supervisor:
             if output > 2 and cwd == os.getcwd():  # posix_spawn cannot change directory
                 if self._devnull is None:
                     self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
-                pid = os.posix_spawn(self.executable(argv[0], env), list(argv), encoded_env or env, setsid=True,
-                                     setsigdef=_DEFAULT_SIGNALS, file_actions=[
-                                         (os.POSIX_SPAWN_DUP2, self._devnull, 0),
-                                         (os.POSIX_SPAWN_DUP2, output, 1), (os.POSIX_SPAWN_DUP2, output, 2)])
+                actions = [(os.POSIX_SPAWN_DUP2, self._devnull, 0),
+                           (os.POSIX_SPAWN_DUP2, output, 1), (os.POSIX_SPAWN_DUP2, output, 2)]
+                key = (argv[0], env.get("PATH"))
+                searched = key not in self._found
+                while True:
+                    try:
+                        pid = os.posix_spawn(self.executable(argv[0], env), list(argv), encoded_env or env,
+                                             setsid=True, setsigdef=_DEFAULT_SIGNALS, file_actions=actions)
+                        break
+                    except (FileNotFoundError, PermissionError):
+                        if searched:
+                            raise
+                        del self._found[key]  # the file found earlier in the run is gone: search the PATH again
+                        searched = True
                 child = Child(pid)
             else:
                 import subprocess
@@ -162,11 +172,12 @@ class Supervisor:
 
     def executable(self, program: str, env: Mapping[str, str]) -> str:
         """`executable(program, env)`, remembered for the run: a thousand jobs
-        running `cc` search the PATH once (the file found is checked still
-        to be there, not that no other has appeared before it on the PATH)."""
+        running `cc` search the PATH once (`spawn` searches again when the
+        file found has gone; it does not notice one that appeared earlier on
+        the PATH since)."""
         key = (program, env.get("PATH"))
         found = self._found.get(key)
-        if found is None or not os.access(found, os.X_OK):
+        if found is None:
             found = self._found[key] = executable(program, env)
         return found
 

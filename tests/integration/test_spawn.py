@@ -154,3 +154,23 @@ def test_working_directory_may_name_the_job(project, cli):
     result, data = run_with_results(cli)
     assert jobs_by_id(data)["one"]["status"] == "completed", result.output
     assert (project / ".jobrun" / "logs" / "one.log").read_text().strip() == str((project / "w-one").resolve())
+
+
+def test_a_program_removed_during_the_run_is_searched_for_again(project, cli):
+    """The PATH search is remembered for the run; when the file found is gone,
+    the next job searches again (and finds the other copy)."""
+    for folder in ("first", "second"):
+        (project / folder).mkdir()
+        make_tool(project / folder / "mytool")
+    path = f"{project}/first:{project}/second:$PATH"
+    workflow(project, [
+        {"id": "one", "command": "mytool", "environment": {"PATH": path}},
+        {"id": "remove", "command": f"rm {project}/first/mytool", "dependencies": ["one"]},
+        {"id": "two", "command": "mytool", "environment": {"PATH": path}, "dependencies": ["remove"]},
+        {"id": "three", "command": "mytool", "environment": {"PATH": f"{project}/first"}, "dependencies": ["two"]},
+    ])
+    result, data = run_with_results(cli, "-k")
+    jobs = jobs_by_id(data)
+    assert [jobs[j]["status"] for j in ("one", "remove", "two")] == ["completed"] * 3, result.output
+    assert (project / ".jobrun" / "logs" / "two.log").read_text() == "tool\n"
+    assert jobs["three"]["exit_code"] == 127 and "command not found: mytool" in jobs["three"]["error"]
