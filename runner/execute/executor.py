@@ -242,10 +242,10 @@ class Executor:
                             self._report_decisions()
                         if not self.schedule.unfinished:
                             break
+                        for tick in self._tickers:  # before waiting: what this turn printed shows now
+                            tick()
                         self._wait()
                         self._start_due_retries()
-                        for tick in self._tickers:
-                            tick()
                 finally:
                     if self.pool is not None:
                         self.pool.shutdown(wait=True)

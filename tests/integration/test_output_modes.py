@@ -142,3 +142,26 @@ def test_stream_prints_nothing_for_a_job_that_did_not_run(project, cli):
     assert result.exit == 1
     assert "SKIPPED    after" in result.stdout
     assert "[after]" not in result.stdout
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_running_jobs_start_line_is_out_before_it_ends(project, unbuffered):
+    """jobrun queues its status lines and writes them once a turn of its loop,
+    before it waits: a long job's START line is on stdout while it runs,
+    whether or not PYTHONUNBUFFERED is set; the job waits for a file the
+    test creates only after seeing that line."""
+    workflow(project, [{"id": "long", "command": "while [ ! -f go ]; do sleep 0.05; done"}])
+    proc = jobrun_process(["--no-live"], project, env={"PYTHONUNBUFFERED": unbuffered})  # "": not set
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)
+    reader.start()
+    try:
+        seen = []
+        while not any("START" in line for line in seen):
+            seen.append(lines.get(timeout=15))
+        assert proc.poll() is None  # still running
+        (project / "go").touch()
+        assert proc.wait(timeout=15) == 0
+    finally:
+        (project / "go").touch()
+        stop(proc)
