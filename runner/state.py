@@ -69,6 +69,8 @@ class StateStore:
         db.execute("PRAGMA synchronous = OFF")  # estimates, not records: no fsync for them
         db.execute("CREATE TABLE IF NOT EXISTS job_times ("
                    "job_id TEXT PRIMARY KEY, recent_ms BLOB NOT NULL, estimate REAL NOT NULL)")
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_durations'").fetchone():
+            _migrate(db)
         return db
 
     def estimates(self, job_ids: Iterable[str]) -> dict[str, float]:
@@ -102,6 +104,22 @@ class StateStore:
                 updates.append((job_id, recent.tobytes(), median(recent) / 1000))
             db.executemany("INSERT OR REPLACE INTO job_times (job_id, recent_ms, estimate) VALUES (?, ?, ?)",
                            updates)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Move the histories an earlier jobrun kept (seconds as text, newest
+    first, in `job_durations`) into `job_times`, once."""
+    rows = []
+    for job_id, text in db.execute("SELECT job_id, recent FROM job_durations").fetchall():
+        try:
+            recent = array("i", [min(round(float(v) * 1000), 2**31 - 1) for v in str(text).split()[:USE]])
+        except ValueError:  # a damaged row: that job starts afresh
+            continue
+        if recent:
+            rows.append((job_id, recent.tobytes(), median(recent) / 1000))
+    db.executemany("INSERT OR IGNORE INTO job_times (job_id, recent_ms, estimate) VALUES (?, ?, ?)", rows)
+    db.execute("DROP TABLE job_durations")
+    db.commit()
 
 
 def median(values: Iterable[float]) -> float:

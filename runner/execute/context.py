@@ -88,12 +88,22 @@ class AttemptContext:
     def start_log(self) -> None:
         """Open the log for this attempt: afresh for the first, with a
         `--- attempt N ---` line for a retry. `end_log` closes it."""
-        self._log_fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._log_fd = self._open_log()
         if self.attempt == 1:
-            if os.lseek(self._log_fd, 0, os.SEEK_END):  # O_TRUNC costs a journal write even on an empty file
-                os.ftruncate(self._log_fd, 0)
+            try:  # O_TRUNC would cost a journal write even on an empty file
+                if os.lseek(self._log_fd, 0, os.SEEK_END):
+                    os.ftruncate(self._log_fd, 0)
+            except OSError:  # not a regular file (a log made a link to a pipe or a terminal): nothing to empty
+                pass
         else:
             self.log(f"\n--- attempt {self.attempt} ---\n")
+
+    def _open_log(self) -> int:
+        try:
+            return os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        except FileNotFoundError:  # a job removed the log directory: make it again
+            os.makedirs(os.path.dirname(self.log_file), exist_ok=True)
+            return os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     def end_log(self) -> None:
         if self._log_fd is not None:
@@ -126,7 +136,7 @@ class AttemptContext:
         if self.limits.deadline is not None and time.monotonic() >= self.limits.deadline:
             return ProcessResult(None, "timeout")
         own = self._log_fd is None
-        output = os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if own else self._log_fd
+        output = self._open_log() if own else self._log_fd
         if log.enabled():
             log.debug("%s (attempt %d): starting %s in %s", self.job.id, self.attempt, list(argv), self.cwd)
         try:

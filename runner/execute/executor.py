@@ -172,7 +172,7 @@ def _encoded(env: dict[str, str]) -> dict[bytes, bytes]:
 
 def _overrides(reporter: Any, method: str) -> bool:
     """Whether `reporter` does anything on `method` (QuietReporter's do nothing)."""
-    return getattr(type(reporter), method, None) is not getattr(QuietReporter, method)
+    return getattr(getattr(reporter, method), "__func__", None) is not getattr(QuietReporter, method)
 
 
 # The loop runs recipes itself where the kernel can say when a process ended.
@@ -246,6 +246,9 @@ class Executor:
                             tick()
                         self._wait()
                         self._start_due_retries()
+                except BaseException:
+                    self._tick_quietly()  # what the run printed before it broke still shows
+                    raise
                 finally:
                     if self.pool is not None:
                         self.pool.shutdown(wait=True)
@@ -257,6 +260,13 @@ class Executor:
         for reporter in self.reporters:
             reporter.finish(result)
         return result
+
+    def _tick_quietly(self) -> None:
+        for tick in self._tickers:
+            try:
+                tick()
+            except Exception as exc:  # noqa: BLE001 - the error being raised matters more
+                log.debug("a reporter's tick failed while the run was ending: %r", exc)
 
     def _post(self, message: tuple[Any, ...]) -> None:
         """Hand the loop a message (from a worker or a signal handler) and wake it."""

@@ -141,7 +141,9 @@ class Supervisor:
         try:
             if output > 2 and cwd == os.getcwd():  # posix_spawn cannot change directory
                 if self._devnull is None:
-                    self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+                    with self.lock:  # workers spawn too (custom job types' ctx.run)
+                        if self._devnull is None:
+                            self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
                 actions = [(os.POSIX_SPAWN_DUP2, self._devnull, 0),
                            (os.POSIX_SPAWN_DUP2, output, 1), (os.POSIX_SPAWN_DUP2, output, 2)]
                 key = (argv[0], env.get("PATH"))
@@ -154,7 +156,7 @@ class Supervisor:
                     except (FileNotFoundError, PermissionError):
                         if searched:
                             raise
-                        del self._found[key]  # the file found earlier in the run is gone: search the PATH again
+                        self._found.pop(key, None)  # the file found earlier in the run is gone: search the PATH again
                         searched = True
                 child = Child(pid)
             else:

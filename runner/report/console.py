@@ -19,8 +19,8 @@ from runner.units import fmt_number
 TAIL_LINES = 20
 LONG_LINE = 64 * 1024  # bytes: a longer line is shown in pieces
 SUMMARY_ALL = 50  # a run of at most this many jobs lists them all in its summary
-SLOWEST_SHOWN = 10
-PENDING_MAX = 64 * 1024  # characters of stdout held back at most (see Console.write)  # beyond that, the summary keeps the slowest completed jobs
+SLOWEST_SHOWN = 10  # beyond that, the summary keeps the slowest completed jobs
+PENDING_MAX = 64 * 1024  # characters of stdout held back at most (see Console.write)
 
 # Semantic styles -> ANSI SGR codes (colorama's constants, spelled out).
 STYLES = {

@@ -3,6 +3,8 @@ of a failed job."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.integration._support import (
@@ -99,3 +101,67 @@ def test_stderr_carries_the_error_and_the_output_tail(project, cli):
     assert f"  = log: {project.resolve() / '.jobrun' / 'logs' / 'bad.log'}" in lines
     assert "Error" not in result.stdout
     assert jobs_by_id(data)["bad"]["exit_code"] == 4
+
+
+def test_a_job_that_removes_the_log_directory_does_not_stop_the_run(project, cli):
+    workflow(project, [{"id": "a", "command": "true"},
+                       {"id": "clean", "command": "rm -rf .jobrun/logs", "dependencies": ["a"]},
+                       {"id": "b", "command": "echo b ran", "dependencies": ["clean"]}])
+    result = cli("-j", "1", "--no-live")
+    assert result.exit == 0, result.output
+    assert (project / ".jobrun" / "logs" / "b.log").read_text() == "b ran\n"
+
+
+def test_what_a_run_printed_shows_even_when_a_reporter_breaks_it(project):
+    """Status lines are queued and written once a turn of the loop; a run that
+    raises (here: an API reporter's bug) still writes the ones queued."""
+    import io
+
+    from runner import Orchestrator, load_workflow
+    from runner.events import QuietReporter
+    from runner.report.console import Console
+
+    class Broken(QuietReporter):
+        def event(self, event):
+            if event.job_id == "b" and event.type == "job_started":
+                raise RuntimeError("reporter bug")
+
+    workflow(project, [{"id": "a", "command": "true"}, {"id": "b", "command": "true", "dependencies": ["a"]}])
+    out = io.StringIO()
+    orch = Orchestrator(load_workflow("jobrun.yaml"), max_concurrent=1, reporters=[Console(out, io.StringIO()), Broken()])
+    with pytest.raises(RuntimeError, match="reporter bug"):
+        orch.run()
+    assert "OK         a" in out.getvalue() and "START      b" in out.getvalue()
+
+
+def test_a_log_made_a_pipe_gets_the_output(project, cli):
+    """A log path that is a pipe (someone tails it that way) cannot be
+    emptied or seeked; the job's output goes into it all the same."""
+    import threading
+
+    logs = project / ".jobrun" / "logs"
+    logs.mkdir(parents=True)
+    os.mkfifo(logs / "talk.log")
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append((logs / "talk.log").read_bytes()), daemon=True)
+    reader.start()
+    workflow(project, [{"id": "talk", "command": "echo through the pipe"}])
+    result = cli("--no-live")
+    reader.join(timeout=10)
+    assert result.exit == 0, result.output
+    assert received == [b"through the pipe\n"]
+
+
+def test_a_reporter_may_set_its_event_method_on_the_instance(project):
+    from runner import Orchestrator, load_workflow
+    from runner.events import QuietReporter
+
+    seen: list[str] = []
+
+    class Listener(QuietReporter):
+        def __init__(self) -> None:
+            self.event = lambda event: seen.append(event.type)
+
+    workflow(project, [{"id": "a", "command": "true"}])
+    Orchestrator(load_workflow("jobrun.yaml"), reporters=[Listener()]).run()
+    assert seen == ["job_started", "job_completed"]

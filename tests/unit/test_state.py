@@ -56,3 +56,20 @@ def test_a_damaged_history_row_is_started_afresh(tmp_path):
         db.execute("UPDATE job_times SET recent_ms = ? WHERE job_id = 'a'", (b"\x01\x02\x03",))
     store.record([("a", 3.0)])
     assert store.estimates(["a"]) == {"a": 3.0}
+
+
+def test_histories_from_the_earlier_format_are_kept(tmp_path):
+    import sqlite3
+
+    state = tmp_path / ".jobrun"
+    state.mkdir()
+    with sqlite3.connect(state / "state.db") as db:
+        db.execute("CREATE TABLE job_durations (job_id TEXT PRIMARY KEY, recent TEXT NOT NULL, estimate REAL NOT NULL)")
+        db.executemany("INSERT INTO job_durations VALUES (?, ?, ?)",
+                       [("a", "3.0 1.0 2.0", 2.0), ("b", "not a number", 9.0)])
+    store = StateStore(state)
+    assert store.estimates(["a", "b"]) == {"a": 2.0}
+    store.record([("a", 10.0)])  # the median of 10, 3, 1, 2
+    assert store.estimates(["a"]) == {"a": 2.5}
+    with sqlite3.connect(state / "state.db") as db:
+        assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'job_durations'").fetchone()
