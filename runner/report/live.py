@@ -43,10 +43,12 @@ class LiveConsole:
         self.draw()
 
     def tick(self) -> None:
-        self.console.tick()
-        if time.monotonic() - self.last_draw >= self.REDRAW:
-            self.clear()
+        if self.console.stream or time.monotonic() - self.last_draw >= self.REDRAW:
+            self.clear()  # --stream: the lines the tick prints go where the footer was
+            self.console.tick()
             self.draw()
+        else:
+            self.console.tick()
 
     def finish(self, result: Any) -> None:
         self.clear()

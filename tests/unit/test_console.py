@@ -59,3 +59,23 @@ def test_a_long_queue_is_written_without_waiting_for_the_tick():
     for _ in range(PENDING_MAX // len(line) + 1):
         console.line(line)
     assert len(out.getvalue()) > PENDING_MAX  # memory stays bounded however much a run prints
+
+
+def test_live_footer_is_cleared_before_streamed_lines(tmp_path):
+    """With --live and --stream a tick prints the running jobs' new lines: the
+    footer is erased first and drawn again below them."""
+    from runner.report.live import CLEAR_BELOW, LiveConsole
+
+    log = tmp_path / "talk.log"
+    record = SimpleNamespace(job=SimpleNamespace(id="talk"), log_path=log, log_ready=True, running=True,
+                             status=None, attempts=1, attempt_started=1.0, started_at=1.0,
+                             live_cpu_percent=0.0, live_rss_mb=0.0)
+    out = io.StringIO()
+    live = LiveConsole(Console(out, io.StringIO(), stream=True))
+    live.start(SimpleNamespace(records=[record], workflow=SimpleNamespace(name="wf"), options=SimpleNamespace(jobs=1)))
+    drawn = out.getvalue()
+    log.write_text("hello\n")
+    live.tick()
+    after = out.getvalue()[len(drawn):]
+    assert after.startswith("\x1b[2F" + CLEAR_BELOW + "[talk] hello\n"), after
+    assert "1 running" in after.split("[talk] hello\n", 1)[1]  # the footer again, below
