@@ -1,10 +1,10 @@
 """What a run loop in Python can cost at -j2 on 2 cores: N `true` processes,
 two at a time, started with posix_spawn and waited for on pidfds, as
-jobrun's loop does, with nothing else (`spin 0`), with a chosen amount of
-CPU burnt per job (`spin 0.2`: 0.2 ms, standing in for a scheduler's
-bookkeeping), or with what a real runner must do per job but no more
-(`lean`: a log file opened and emptied, two event objects, two status
-lines written once a loop turn, a ready queue). Compare each against make side by side:
+jobrun's loop does. `spin MS` is that loop and nothing else, burning MS ms
+of CPU per job to stand in for a scheduler's bookkeeping (the loop of
+`spawn_cost.py`); `lean` does what a real runner must per job but no more:
+a log file opened and emptied, two event objects, two status lines written
+once a loop turn, a ready queue. Compare each against make side by side:
 
     python bench/interleave.py 10 make -C ../make -j2 all ::: python bench/loop_floor.py spin 0 \\
         ::: python bench/loop_floor.py spin 0.2 ::: python bench/loop_floor.py lean
@@ -34,28 +34,6 @@ class Event:
     job_id: str
     timestamp: float
     data: dict[str, object] = field(default_factory=dict)
-
-
-def spin(milliseconds: float) -> None:
-    env = dict(os.environ)
-    out = os.open(os.devnull, os.O_WRONLY)
-    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-               (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, out, 2)]
-    poller, running, started = select.poll(), {}, 0
-    while started < N or running:
-        while len(running) < 2 and started < N:
-            pid = os.posix_spawn(PROGRAM, ["true"], env, file_actions=actions, setsid=True)
-            fd = os.pidfd_open(pid)
-            poller.register(fd, select.POLLIN)
-            running[fd] = pid
-            started += 1
-            until = time.perf_counter() + milliseconds / 1000
-            while time.perf_counter() < until:
-                pass
-        for fd, _ in poller.poll():
-            poller.unregister(fd)
-            os.close(fd)
-            os.waitpid(running.pop(fd), 0)
 
 
 def lean() -> None:
@@ -102,6 +80,8 @@ def lean() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "spin":
-        spin(float(sys.argv[2]))
+        from spawn_cost import spawn_loop  # beside this file
+
+        spawn_loop(2, float(sys.argv[2]) / 1000, n=N)
     else:
         lean()

@@ -103,12 +103,13 @@ class Supervisor:
         self._attempts = 0
         self._previous_subreaper: int | None = None
         self._found: dict[tuple[str, str | None], str] = {}  # (program, PATH) -> the file run
-        self._devnull: int | None = None  # jobs' stdin, opened once
+        self._devnull = -1  # jobs' stdin, opened once for the run
 
     # ------------------------------------------------------------ lifetime
 
     def __enter__(self) -> Supervisor:
         self.started = time.time()
+        self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         libc = _libc()
         if libc is not None and hasattr(libc, "prctl"):
             current = ctypes.c_int(0)
@@ -118,9 +119,7 @@ class Supervisor:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._devnull is not None:
-            os.close(self._devnull)
-            self._devnull = None
+        os.close(self._devnull)
         self.cleanup()
         if self._previous_subreaper is not None:
             _libc().prctl(_PR_SET_CHILD_SUBREAPER, self._previous_subreaper, 0, 0, 0)
@@ -140,10 +139,6 @@ class Supervisor:
             self.spawning += 1  # child could exit before its pid is in `roots`
         try:
             if output > 2 and cwd == os.getcwd():  # posix_spawn cannot change directory
-                if self._devnull is None:
-                    with self.lock:  # workers spawn too (custom job types' ctx.run)
-                        if self._devnull is None:
-                            self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
                 actions = [(os.POSIX_SPAWN_DUP2, self._devnull, 0),
                            (os.POSIX_SPAWN_DUP2, output, 1), (os.POSIX_SPAWN_DUP2, output, 2)]
                 key = (argv[0], env.get("PATH"))
