@@ -170,8 +170,13 @@ class Workflow:
 
     @property
     def state_dir(self) -> Path:
-        """`.jobrun/` beside the top-level job file."""
-        return self.path.resolve().parent / ".jobrun"
+        return state_dir_of(self.path)
 
     def job(self, job_id: str) -> Job:
         return self.jobs[self.index[job_id]]
+
+
+def state_dir_of(job_file: Path) -> Path:
+    """Where jobrun keeps a workflow's logs, history and caches: `.jobrun/`
+    beside its top-level job file."""
+    return job_file.resolve().parent / ".jobrun"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from runner import log
 from runner.errors import LoadError, UsageError
-from runner.ir import Document, Import, Workflow
+from runner.ir import Document, Import, Workflow, state_dir_of
 from runner.resolve import resolve
 from runner.source import Source
 from runner.suggest import did_you_mean
@@ -56,21 +56,37 @@ def read_source(path: Path, imported_by: Import | None = None) -> Source:
         raise LoadError(f"cannot read '{shown}': {exc.strerror}", span) from None
 
 
-def parse_source(source: Source, variables: Mapping[str, str] | None = None) -> Document:
-    log.debug("reading %s as %s (%d bytes)", source.display, file_format(source.path), len(source.text))
-    if file_format(source.path) == "dsl":
+def parse_source(source: Source, variables: Mapping[str, str] | None = None,
+                 state_dir: Path | None = None) -> Document:
+    """The file's Document. A YAML or JSON file's comes from the parse cache
+    in `state_dir` when the file has not changed since it was made (see
+    `runner.syntax.cache`); None: no cache."""
+    fmt = file_format(source.path)
+    log.debug("reading %s as %s (%d bytes)", source.display, fmt, len(source.text))
+    if fmt == "dsl":
         from runner.syntax import dsl
 
         return dsl.parse(source, variables or {})
-    from runner.syntax import data
+    if state_dir is None:
+        from runner.syntax import data
 
-    return data.parse(source)
+        return data.parse(source)
+    from runner.syntax import cache
+
+    document = cache.load(source, state_dir)
+    if document is None:
+        from runner.syntax import data
+
+        document = data.parse(source)
+        cache.store(source, document, state_dir)
+    return document
 
 
 def load_documents(path: Path, variables: Mapping[str, str] | None = None) -> list[Document]:
     """The file at `path` and every file it imports, transitively, in load
     order (depth first, each file once). An import cycle is an error."""
-    root = parse_source(read_source(path), variables)
+    state_dir = state_dir_of(path)
+    root = parse_source(read_source(path), variables, state_dir)
     documents = [root]
     loaded = {path.resolve()}
     stack: list[tuple[Document, Iterator[Import]]] = [(root, iter(root.imports))]
@@ -87,7 +103,7 @@ def load_documents(path: Path, variables: Mapping[str, str] | None = None) -> li
             raise LoadError("import cycle: " + " -> ".join(names), imp.span)
         if target in loaded:
             continue
-        child = parse_source(read_source(target, imp), variables)
+        child = parse_source(read_source(target, imp), variables, state_dir)
         documents.append(child)
         loaded.add(target)
         stack.append((child, iter(child.imports)))

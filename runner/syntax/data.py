@@ -13,7 +13,7 @@ are checked once for every format by `runner.resolve`.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -23,6 +23,7 @@ from runner.errors import ParseError, ValidationError
 from runner.ir import Conditions, Document, GlobalConfig, Import, Job, ResourceLimits, RetryConfig
 from runner.source import Source, Span
 from runner.suggest import did_you_mean
+from runner.syntax.spans import Locator, PathSpans
 from runner.units import parse_duration, parse_size
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -80,11 +81,22 @@ def parse(source: Source) -> Document:
     gc_was_enabled = gc.isenabled()
     gc.disable()  # composing a large file allocates millions of objects; GC passes cost 4x
     try:
-        root = _compose_json(source) if is_json else _compose_yaml(source)
+        root = compose(source, is_json)
         return _Walker(source, is_json).document(root)
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def compose(source: Source, is_json: bool) -> Node | None:
+    """The file's root node (None for an empty file); ParseError when it is
+    not valid YAML or JSON."""
+    return _compose_json(source) if is_json else _compose_yaml(source)
+
+
+def flattener(source: Source) -> Callable[[MappingNode], list[tuple[Node, Node]]]:
+    """What gives a mapping node's pairs with YAML merge keys applied."""
+    return _Walker(source, False).flatten
 
 
 def _compose_yaml(source: Source) -> Node | None:
@@ -287,7 +299,7 @@ class _Walker:
     # ---------------------------------------------------------------- structure
 
     def document(self, root: Node | None) -> Document:
-        locator = _Locator(self.source, self.is_json)
+        locator = Locator(self.source, self.is_json)
         spans = PathSpans(locator, ())
         if root is None:
             return Document(self.source, spans=spans)
@@ -323,7 +335,7 @@ class _Walker:
                 values[key] = self.integer(value, what)
         return GlobalConfig(**values)
 
-    def jobs(self, node: Node, locator: _Locator) -> tuple[Job, ...]:
+    def jobs(self, node: Node, locator: Locator) -> tuple[Job, ...]:
         if not isinstance(node, SequenceNode):
             hint = "write jobs as a list: `jobs:` then `- id: build`" if isinstance(node, MappingNode) else None
             raise self.fail(node, f"'jobs' must be a list, not {self.kind(node)}", hint)
@@ -452,69 +464,3 @@ def node_span(source: Source, node: Node) -> Span:
     start, end = node.start_mark, node.end_mark
     width = end.column - start.column if end.line == start.line else 1
     return Span(source, start.line + 1, start.column + 1, max(width, 1))
-
-
-class _Locator:
-    """Finds the node at a path like ("jobs", 3, "dependencies", 1). Loading
-    records no positions: only an error needs one, and it is found here."""
-
-    def __init__(self, source: Source, is_json: bool) -> None:
-        self.source = source
-        self.is_json = is_json
-        self._root: Node | None = None
-        self._walker = _Walker(source, is_json)
-
-    @property
-    def root(self) -> Node | None:
-        if self._root is None:  # composed again: the loader kept no nodes
-            self._root = _compose_json(self.source) if self.is_json else _compose_yaml(self.source)
-        return self._root
-
-    def span(self, path: tuple[str | int, ...]) -> Span | None:
-        node, key_node = self.root, None
-        for step in path:
-            if isinstance(node, MappingNode) and isinstance(step, str):
-                pairs = [(k, v) for k, v in self._walker.flatten(node) if k.value == step]
-                if not pairs:
-                    return None
-                key_node, node = pairs[-1]
-            elif isinstance(step, int) and isinstance(node, SequenceNode) and step < len(node.value):
-                key_node, node = None, node.value[step]
-            elif step == 0 and isinstance(node, ScalarNode):
-                continue  # a single string standing for a list of one
-            else:
-                return None
-        if node is None:
-            return None
-        if isinstance(node, ScalarNode) or key_node is None:
-            return node_span(self.source, node)
-        return node_span(self.source, key_node)
-
-
-class PathSpans(Mapping[str, Span]):
-    """A job's (or a file's) spans, by dotted key ("retry_config.max_attempts",
-    "dependencies.1"), looked up in the file only when asked for."""
-
-    __slots__ = ("locator", "prefix")
-
-    def __init__(self, locator: _Locator, prefix: tuple[str | int, ...]) -> None:
-        self.locator = locator
-        self.prefix = prefix
-
-    def _path(self, key: str) -> tuple[str | int, ...]:
-        return self.prefix + tuple(int(p) if p.isdigit() else p for p in key.split("."))
-
-    def __getitem__(self, key: str) -> Span:
-        span = self.locator.span(self._path(key))
-        if span is None:
-            raise KeyError(key)
-        return span
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.locator.span(self._path(key)) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0

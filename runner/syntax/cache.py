@@ -1,0 +1,121 @@
+"""Parsed YAML and JSON workflows, kept between runs in `.jobrun/cache/`.
+
+Importing PyYAML, composing a 1,000-job file and walking its nodes costs
+~45 ms on every run, a tenth of what make needs to run those 1,000 jobs; the
+`Document` they produce loads from a pickle in ~10 ms. An entry is used only
+when the file's text is exactly the text it was made from, by the same
+jobrun code on the same Python, so the cache never changes what a file
+means: a file edited, reverted or moved is simply parsed again.
+
+Jobfiles are not cached: what they mean depends on the environment
+(`$VAR` outside commands) and the `VAR=value` overrides, not on the text alone.
+
+The cache lives in the state directory only once one exists (a first run
+makes it), so reading a workflow (`--list`, the API) never litters a
+directory. It holds pickles, so whoever can write `.jobrun/` can run code as
+the next `jobrun` here, as they could by editing the job file beside it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import sys
+import zlib
+from pathlib import Path
+
+from runner import __version__, log
+from runner.ir import Document
+from runner.source import Source
+
+_SOURCE = "source"  # the persistent id of the file's Source: a cached Document refers to the fresh one
+
+
+def _code() -> tuple[object, ...]:
+    """What a Document's shape depends on besides the text: this jobrun, the
+    modules that build the Document, the Python that pickled it."""
+    here = Path(__file__).resolve().parent
+    stamps = []
+    for path in (here / "data.py", here / "spans.py", here.parent / "ir.py", here.parent / "source.py",
+                 here.parent / "units.py"):
+        try:
+            info = os.stat(path)
+            stamps.append((info.st_mtime_ns, info.st_size))
+        except OSError:
+            stamps.append(None)
+    return (__version__, sys.hexversion, *stamps)
+
+
+def entry_path(state_dir: Path, file: Path) -> Path:
+    """Where the entry for the job file `file` (a resolved path) is kept."""
+    return state_dir / "cache" / f"{file.name}-{zlib.crc32(os.fsencode(file)):08x}.pickle"
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, out: io.BytesIO, source: Source) -> None:
+        super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
+        self.source = source
+
+    def persistent_id(self, obj: object) -> str | None:
+        return _SOURCE if obj is self.source else None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, data: io.BytesIO, source: Source) -> None:
+        super().__init__(data)
+        self.source = source
+
+    def persistent_load(self, pid: object) -> Source:
+        if pid != _SOURCE:
+            raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+        return self.source
+
+
+def load(source: Source, state_dir: Path) -> Document | None:
+    """The cached Document of `source`, or None when there is none that was
+    made from this exact text by this code (a broken entry counts as none)."""
+    file = source.path.resolve()
+    path = entry_path(state_dir, file)
+    try:
+        with open(path, "rb") as f:
+            data = io.BytesIO(f.read())
+    except OSError:
+        return None
+    try:
+        unpickler = _Unpickler(data, source)
+        if unpickler.load() != (_code(), str(file), source.text):
+            log.debug("parse cache: %s is stale", path)
+            return None
+        document = unpickler.load()
+    except Exception as exc:  # noqa: BLE001 - a damaged cache file must never stop a run
+        log.debug("parse cache: cannot read %s: %r", path, exc)
+        return None
+    if not isinstance(document, Document) or document.source is not source:
+        return None
+    log.debug("parse cache: %s from %s", source.display, path)
+    return document
+
+
+def store(source: Source, document: Document, state_dir: Path) -> None:
+    """Keep `document` as the parse of `source`, if the state directory
+    exists; failing to is not an error (a read-only checkout, a full disk)."""
+    if not state_dir.is_dir():
+        return
+    file = source.path.resolve()
+    path = entry_path(state_dir, file)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    out = io.BytesIO()
+    try:
+        pickler = _Pickler(out, source)
+        pickler.dump((_code(), str(file), source.text))
+        pickler.dump(document)
+        path.parent.mkdir(exist_ok=True)
+        partial.write_bytes(out.getvalue())
+        os.replace(partial, path)  # another jobrun reading it sees the old entry or the new, whole
+    except Exception as exc:  # noqa: BLE001 - the run goes on without a cache
+        log.debug("parse cache: cannot write %s: %r", path, exc)
+        try:
+            partial.unlink()
+        except OSError:
+            pass

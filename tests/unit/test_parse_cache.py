@@ -1,0 +1,128 @@
+"""The parse cache (`.jobrun/cache/`): a YAML or JSON file whose text has not
+changed is not parsed again, and what comes back means exactly what a fresh
+parse would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from runner import ValidationError, load_workflow
+from runner.syntax import cache, data
+
+WORKFLOW = textwrap.dedent("""\
+    jobs:
+      - id: build
+        command: make
+        timeout: 30
+      - id: test
+        command: make test
+        dependencies: [build]
+    """)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "jobrun.yaml").write_text(WORKFLOW)
+    (tmp_path / ".jobrun").mkdir()
+    return tmp_path
+
+
+def parses(monkeypatch) -> list[str]:
+    """Record every real parse from now on."""
+    seen: list[str] = []
+    real = data.parse
+
+    def counting(source):
+        seen.append(source.path.name)
+        return real(source)
+
+    monkeypatch.setattr(data, "parse", counting)
+    return seen
+
+
+def test_an_unchanged_file_is_read_from_the_cache(project, monkeypatch):
+    first = load_workflow("jobrun.yaml")
+    assert list((project / ".jobrun" / "cache").glob("jobrun.yaml-*.pickle"))
+    seen = parses(monkeypatch)
+    second = load_workflow("jobrun.yaml")
+    assert seen == []
+    assert second.jobs == first.jobs
+    assert second.job("build").timeout == 30
+    assert second.job("test").dependencies == ("build",)
+
+
+def test_an_edited_file_is_parsed_again(project, monkeypatch):
+    load_workflow("jobrun.yaml")
+    (project / "jobrun.yaml").write_text(WORKFLOW.replace("timeout: 30", "timeout: 45"))
+    seen = parses(monkeypatch)
+    assert load_workflow("jobrun.yaml").job("build").timeout == 45
+    assert seen == ["jobrun.yaml"]
+    assert load_workflow("jobrun.yaml").job("build").timeout == 45  # and the new parse is cached
+    assert seen == ["jobrun.yaml"]
+
+
+def test_nothing_is_written_without_a_state_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "jobrun.yaml").write_text(WORKFLOW)
+    load_workflow("jobrun.yaml")
+    assert not (tmp_path / ".jobrun").exists()
+
+
+def test_a_damaged_entry_is_ignored_and_replaced(project, monkeypatch):
+    load_workflow("jobrun.yaml")
+    [entry] = (project / ".jobrun" / "cache").glob("*.pickle")
+    entry.write_bytes(b"\x80\x05 not a pickle at all")
+    seen = parses(monkeypatch)
+    assert load_workflow("jobrun.yaml").job("test").commands == ("make test",)
+    assert seen == ["jobrun.yaml"]
+    load_workflow("jobrun.yaml")
+    assert seen == ["jobrun.yaml"]  # the entry was written again, whole
+
+
+def test_an_entry_made_by_other_code_is_not_used(project, monkeypatch):
+    load_workflow("jobrun.yaml")
+    monkeypatch.setattr(cache, "_code", lambda: ("another jobrun",))
+    seen = parses(monkeypatch)
+    load_workflow("jobrun.yaml")
+    assert seen == ["jobrun.yaml"]
+
+
+def test_errors_in_a_cached_file_still_name_their_line(project):
+    (project / "jobrun.yaml").write_text(WORKFLOW.replace("dependencies: [build]", "dependencies: [biuld]"))
+    with pytest.raises(ValidationError) as fresh:
+        load_workflow("jobrun.yaml")
+    assert list((project / ".jobrun" / "cache").glob("*.pickle"))  # parsed fine: cached before resolving
+    with pytest.raises(ValidationError) as cached:
+        load_workflow("jobrun.yaml")
+    assert cached.value.diagnostic.message == fresh.value.diagnostic.message
+    assert cached.value.diagnostic.span is not None
+    assert cached.value.diagnostic.span.line == fresh.value.diagnostic.span.line == 7
+    assert cached.value.diagnostic.span.source.text == (project / "jobrun.yaml").read_text()
+
+
+def test_json_and_imported_files_are_cached_too(project, monkeypatch):
+    (project / "more.json").write_text('{"jobs": [{"id": "lint", "command": "ruff"}]}')
+    (project / "jobrun.yaml").write_text("imports: [more.json]\n" + WORKFLOW)
+    load_workflow("jobrun.yaml")
+    assert len(list((project / ".jobrun" / "cache").glob("*.pickle"))) == 2
+    seen = parses(monkeypatch)
+    assert [job.id for job in load_workflow("jobrun.yaml").jobs] == ["build", "test", "lint"]
+    assert seen == []
+
+
+def test_jobfiles_are_not_cached(project):
+    (project / "Jobfile").write_text("build:\n    $ make\n")
+    load_workflow("Jobfile")
+    assert not (project / ".jobrun" / "cache").exists()
+
+
+def test_a_cached_load_does_not_import_yaml(project):
+    load_workflow("jobrun.yaml")
+    code = "import sys, runner; runner.load_workflow('jobrun.yaml'); print('yaml' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
