@@ -1,17 +1,26 @@
-"""How long posix_spawn blocks its caller, alone and beside a running job.
+"""How long posix_spawn blocks its caller, and why a busy start makes it slow.
 
 Spawns `true` N times, one or two at a time (`-j1`, `-j2`), waiting on
-pidfds, from a bare interpreter, from one that also spins 0.2 ms of CPU per
-job, from one holding a large heap of small objects, and inside a real
-jobrun run of N `true` jobs at -j2; prints the median time each posix_spawn
-call blocked.
+pidfds, and prints the median time each posix_spawn call blocked:
+
+- `bare`: from a fresh interpreter;
+- `busy`: spinning 0.2 ms of CPU after each spawn;
+- `warm`: after 100 ms of CPU just before the first spawn (jobrun imports,
+  loads and plans for about that long);
+- `settled`: the same, then 20 ms idle (what jobrun's loop does before a run
+  of many jobs, `executor.SETTLE`);
+- `jobrun` / `jobrun-unsettled`: the posix_spawn calls of a real run of N
+  `true` jobs at -j2, with and without that pause.
 
 A posix_spawn call is a vfork: the caller waits until the child has exec'd.
-Observed on the 2-core CI VM: at -j1 the call is short whatever the caller
-holds; at -j2 a caller with a large heap (jobrun, or the heap case) blocks
-about three times as long, and a scheduler trace (`perf sched`) shows the
-new child queued on the core that runs the other job while the caller's
-core idles. CPU use alone (the busy case) does not do it.
+Linux places the child on the CPU with the least recent load (PELT). After a
+busy start the caller's own CPU looks loaded, so the child is started on the
+other one: its wake-up and then the caller's own (when the child has exec'd)
+cross CPUs, which on the 2-core CI VM makes every call block ~0.6 ms instead
+of ~0.25 ms, and the pattern holds for the whole run. A short idle period
+lets the load decay and children start beside the caller again. To see the
+placement: `perf record -e sched:sched_switch -e sched:sched_wakeup_new`, then
+compare each `sched_wakeup_new`'s `target_cpu` with the CPU it was raised on.
 
     python bench/spawn_cost.py
 """
@@ -26,6 +35,12 @@ import sys
 import time
 
 N = 600
+
+
+def spin(seconds: float) -> None:
+    until = time.thread_time() + seconds
+    while time.thread_time() < until:
+        pass
 
 
 def spawn_loop(parallel: int, work: float, n: int = N) -> float:
@@ -46,9 +61,7 @@ def spawn_loop(parallel: int, work: float, n: int = N) -> float:
             poller.register(fd, select.POLLIN)
             running[fd] = pid
             started += 1
-            busy_until = time.thread_time() + work
-            while time.thread_time() < busy_until:
-                pass
+            spin(work)
         for fd, _ in poller.poll():
             poller.unregister(fd)
             os.close(fd)
@@ -56,12 +69,15 @@ def spawn_loop(parallel: int, work: float, n: int = N) -> float:
     return statistics.median(blocked) * 1000
 
 
-def in_a_run() -> float:
+def in_a_run(settle: bool) -> float:
     """The posix_spawn calls of a jobrun run of N independent `true` jobs."""
     import tempfile
 
     from runner import Orchestrator, load_workflow
+    from runner.execute import executor
 
+    if not settle:
+        executor.SETTLE = 0.0
     folder = tempfile.mkdtemp()
     with open(os.path.join(folder, "jobrun.yaml"), "w") as f:
         f.write("jobs:\n" + "".join(f"  - id: j{i}\n    command: \"true\"\n" for i in range(N)))
@@ -80,17 +96,33 @@ def in_a_run() -> float:
     return statistics.median(blocked) * 1000
 
 
+def measure(state: str, parallel: int) -> float:
+    if state.startswith("jobrun"):
+        return in_a_run(settle=state == "jobrun")
+    if state in ("warm", "settled"):
+        spin(0.1)
+    if state == "settled":
+        time.sleep(0.02)
+    return spawn_loop(parallel, 0.0002 if state == "busy" else 0.0)
+
+
+CASES = (("bare", 1), ("bare", 2), ("busy", 2), ("warm", 1), ("warm", 2), ("settled", 2),
+         ("jobrun-unsettled", 2), ("jobrun", 2))
+
+
 def main() -> None:
     if len(sys.argv) > 1:
-        state, parallel = sys.argv[1], int(sys.argv[2])
-        heap = [{"n": i, "s": str(i)} for i in range(300_000)] if state == "heap" else []  # noqa: F841
-        ms = in_a_run() if state == "jobrun" else spawn_loop(parallel, 0.0002 if state == "busy" else 0.0)
-        print(f"{ms:.3f}")
+        print(f"{measure(sys.argv[1], int(sys.argv[2])):.3f}")
         return
-    for state, parallel in (("bare", 1), ("bare", 2), ("busy", 2), ("heap", 1), ("heap", 2), ("jobrun", 2)):
-        runs = [float(subprocess.run([sys.executable, __file__, state, str(parallel)], capture_output=True,
-                                     text=True, check=True).stdout) for _ in range(3)]
-        print(f"{state:7s} -j{parallel}  posix_spawn blocks {statistics.median(runs):.3f} ms (median of 3 x {N} spawns)")
+    results: dict[tuple[str, int], list[float]] = {case: [] for case in CASES}
+    for _ in range(3):  # rounds, every case once each: the VM's speed drifts
+        for state, parallel in CASES:
+            out = subprocess.run([sys.executable, __file__, state, str(parallel)], capture_output=True,
+                                 text=True, check=True).stdout
+            results[(state, parallel)].append(float(out))
+    for (state, parallel), runs in results.items():
+        print(f"{state:17s} -j{parallel}  posix_spawn blocks {statistics.median(runs):.3f} ms "
+              f"(median of 3 x {N} spawns; {' '.join(f'{r:.3f}' for r in runs)})")
 
 
 if __name__ == "__main__":

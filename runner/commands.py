@@ -8,13 +8,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from runner.cli import Invocation
 from runner.errors import UsageError
 from runner.ir import Document, Workflow
 from runner.load import load_workflow
 from runner.plan import Plan, make_plan, select
+
+if TYPE_CHECKING:
+    from runner.orchestrator import Orchestrator
 
 
 def dispatch(inv: Invocation, out: TextIO, err: TextIO) -> int:
@@ -33,19 +36,20 @@ def dispatch(inv: Invocation, out: TextIO, err: TextIO) -> int:
             out.write(render_list(workflow))
             return 0
         plan = plan_for(workflow, inv)
-    if args.graph:
-        from runner.report.graph import render
+        if args.graph:
+            from runner.report.graph import render
 
-        out.write(render(plan, args.graph))
-        return 0
-    if args.dry_run:
-        from runner.orchestrator import check_resources
-        from runner.report.listing import render_dry_run
+            out.write(render(plan, args.graph))
+            return 0
+        if args.dry_run:
+            from runner.orchestrator import check_resources
+            from runner.report.listing import render_dry_run
 
-        check_resources(workflow, plan)
-        out.write(render_dry_run(plan))
-        return 0
-    return run(inv, workflow, plan, out, err)
+            check_resources(workflow, plan)
+            out.write(render_dry_run(plan))
+            return 0
+        orchestrator = prepare_run(inv, workflow, out, err)
+    return orchestrator.run(plan=plan).exit_code
 
 
 def load(inv: Invocation) -> Workflow:
@@ -54,9 +58,10 @@ def load(inv: Invocation) -> Workflow:
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Loading and planning allocate many objects that all live to the end;
-    the cyclic GC would only rescan them (4x slower on 100,000 jobs). Pause it,
-    then freeze what was built so later collections skip it."""
+    """Loading, planning and setting a run up allocate many objects that all
+    live to the end; the cyclic GC would only rescan them (4x slower on
+    100,000 jobs). Pause it, then freeze what was built so later collections
+    (the run's own) skip it."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -79,7 +84,8 @@ def plan_for(workflow: Workflow, inv: Invocation) -> Plan:
     return make_plan(workflow, selected, durations)
 
 
-def run(inv: Invocation, workflow: Workflow, plan: Plan, out: TextIO, err: TextIO) -> int:
+def prepare_run(inv: Invocation, workflow: Workflow, out: TextIO, err: TextIO) -> Orchestrator:
+    """The orchestrator for a run from the command line, its reporters set up."""
     from runner.cli import use_color
     from runner.orchestrator import Orchestrator
     from runner.report.console import Console
@@ -103,9 +109,8 @@ def run(inv: Invocation, workflow: Workflow, plan: Plan, out: TextIO, err: TextI
 
         console = LiveConsole(console)
     reporters.insert(0, console)
-    orchestrator = Orchestrator(workflow, max_concurrent=args.jobs, keep_going=args.keep_going,
-                                reporters=reporters, err=err, exclusive=True)
-    return orchestrator.run(plan=plan).exit_code
+    return Orchestrator(workflow, max_concurrent=args.jobs, keep_going=args.keep_going,
+                        reporters=reporters, err=err, exclusive=True)
 
 
 def write_text(path: str, text: str, what: str) -> None:
