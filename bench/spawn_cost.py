@@ -5,22 +5,22 @@ pidfds, and prints the median time each posix_spawn call blocked:
 
 - `bare`: from a fresh interpreter;
 - `busy`: spinning 0.2 ms of CPU after each spawn;
-- `warm`: after 100 ms of CPU just before the first spawn (jobrun imports,
-  loads and plans for about that long);
-- `settled`: the same, then 20 ms idle (what jobrun's loop does before a run
-  of many jobs, `executor.SETTLE`);
-- `jobrun` / `jobrun-unsettled`: the posix_spawn calls of a real run of N
-  `true` jobs at -j2, with and without that pause.
+- `warm`: after 100 ms of CPU on this thread just before the first spawn
+  (jobrun imports, reads and plans for about that long);
+- `warm-thread`: the same 100 ms, but on a thread that has ended by then;
+- `jobrun`: the posix_spawn calls of `jobrun -j2` on N `true` jobs (the CLI,
+  in-process: its start-up runs on a thread of its own);
+- `jobrun-one-thread`: the same with the start-up on the main thread.
 
 A posix_spawn call is a vfork: the caller waits until the child has exec'd.
-Linux places the child on the CPU with the least recent load (PELT). After a
-busy start the caller's own CPU looks loaded, so the child is started on the
-other one: its wake-up and then the caller's own (when the child has exec'd)
-cross CPUs, which on the 2-core CI VM makes every call block ~0.6 ms instead
-of ~0.25 ms, and the pattern holds for the whole run. A short idle period
-lets the load decay and children start beside the caller again. To see the
-placement: `perf record -e sched:sched_switch -e sched:sched_wakeup_new`, then
-compare each `sched_wakeup_new`'s `target_cpu` with the CPU it was raised on.
+Linux places the child on the CPU with the least recent load (PELT, 32 ms
+half-life). After a busy start the caller's CPU looks loaded, so the child is
+started on the other one: its wake-up and then the caller's own (when the
+child has exec'd) cross CPUs, which on the 2-core CI VM makes every call
+block ~0.6 ms instead of ~0.2 ms, and the pattern then holds for the whole
+run. A thread that has ended takes its load with it. To see the placement:
+`perf record -e sched:sched_switch -e sched:sched_wakeup_new`, then compare
+each `sched_wakeup_new`'s `target_cpu` with the CPU it was raised on.
 
     python bench/spawn_cost.py
 """
@@ -69,15 +69,14 @@ def spawn_loop(parallel: int, work: float, n: int = N) -> float:
     return statistics.median(blocked) * 1000
 
 
-def in_a_run(settle: bool) -> float:
-    """The posix_spawn calls of a jobrun run of N independent `true` jobs."""
+def in_a_run(start_up_thread: bool) -> float:
+    """The posix_spawn calls of `jobrun -j2` on N independent `true` jobs."""
     import tempfile
 
-    from runner import Orchestrator, load_workflow
-    from runner.execute import executor
+    from runner import cli
 
-    if not settle:
-        executor.SETTLE = 0.0
+    if not start_up_thread:
+        cli.on_a_thread_of_its_own = lambda work: work()  # type: ignore[assignment]
     folder = tempfile.mkdtemp()
     with open(os.path.join(folder, "jobrun.yaml"), "w") as f:
         f.write("jobs:\n" + "".join(f"  - id: j{i}\n    command: \"true\"\n" for i in range(N)))
@@ -91,23 +90,27 @@ def in_a_run(settle: bool) -> float:
         return pid
 
     os.posix_spawn = timed  # type: ignore[assignment]
-    os.chdir(folder)
-    Orchestrator(load_workflow(os.path.join(folder, "jobrun.yaml")), max_concurrent=2).run()
+    with open(os.devnull, "w") as quiet:
+        cli.run_cli(["-C", folder, "-j", "2", "--no-live", "-q"], stdout=quiet)
     return statistics.median(blocked) * 1000
 
 
 def measure(state: str, parallel: int) -> float:
     if state.startswith("jobrun"):
-        return in_a_run(settle=state == "jobrun")
-    if state in ("warm", "settled"):
+        return in_a_run(start_up_thread=state == "jobrun")
+    if state == "warm":
         spin(0.1)
-    if state == "settled":
-        time.sleep(0.02)
+    if state == "warm-thread":
+        import threading
+
+        thread = threading.Thread(target=spin, args=(0.1,))
+        thread.start()
+        thread.join()
     return spawn_loop(parallel, 0.0002 if state == "busy" else 0.0)
 
 
-CASES = (("bare", 1), ("bare", 2), ("busy", 2), ("warm", 1), ("warm", 2), ("settled", 2),
-         ("jobrun-unsettled", 2), ("jobrun", 2))
+CASES = (("bare", 1), ("bare", 2), ("busy", 2), ("warm", 1), ("warm", 2), ("warm-thread", 2),
+         ("jobrun-one-thread", 2), ("jobrun", 2))
 
 
 def main() -> None:

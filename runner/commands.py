@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from runner.orchestrator import Orchestrator
 
 
-def dispatch(inv: Invocation, out: TextIO, err: TextIO) -> int:
+def dispatch(inv: Invocation, out: TextIO, err: TextIO) -> int | Callable[[], int]:
+    """Carry out the command: its exit status; for a run, what starts it
+    (the CLI calls that on its main thread: see cli.on_a_thread_of_its_own)."""
     if inv.command == "create":
         return create(inv, out)
     if inv.command == "convert":
@@ -49,7 +51,7 @@ def dispatch(inv: Invocation, out: TextIO, err: TextIO) -> int:
             out.write(render_dry_run(plan))
             return 0
         orchestrator = prepare_run(inv, workflow, out, err)
-    return orchestrator.run(plan=plan).exit_code
+    return lambda: orchestrator.run(plan=plan).exit_code
 
 
 def load(inv: Invocation) -> Workflow:

@@ -178,16 +178,6 @@ def _overrides(reporter: Any, method: str) -> bool:
 # The loop runs recipes itself where the kernel can say when a process ended.
 DIRECT = hasattr(os, "pidfd_open") and hasattr(os, "posix_spawn") and hasattr(select, "poll")
 
-# Before a run of many jobs, the loop idles SETTLE seconds. Linux places a new
-# process on the CPU with the least recent load (PELT, which decays with a
-# 32 ms half-life), and jobrun has just kept one CPU busy for ~70 ms loading
-# and planning: without the pause nearly every job is started on the other
-# CPU, so each start needs two cross-CPU wake-ups (the job's, then jobrun's
-# own when the job has exec'd) and, on a 2-core VM, a start blocks jobrun for
-# ~0.6 ms instead of ~0.25 ms, all run long (see bench/README.md, "Settling").
-SETTLE = 0.02
-SETTLE_MIN_JOBS = 50  # a shorter run loses more to the pause than it gains
-
 
 class Executor:
     def __init__(
@@ -245,8 +235,6 @@ class Executor:
         try:
             with Supervisor(self.options.exclusive) as self.supervisor:
                 try:
-                    if DIRECT and len(self.plan.jobs) >= SETTLE_MIN_JOBS:
-                        time.sleep(SETTLE)
                     self._report_decisions()
                     while self.schedule.unfinished:
                         self._start_ready(workers)

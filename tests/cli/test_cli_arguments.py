@@ -150,3 +150,50 @@ def test_a_tag_on_the_whole_document_is_named(project, cli, text):
     first = result.stderr.splitlines()[0]
     assert first == "jobrun.yaml:1: error: YAML tag '!!python/object/apply:os.system' is not allowed"
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- threads
+
+def test_start_up_runs_on_a_thread_of_its_own_and_hands_back_what_it_gives():
+    import threading
+
+    from runner.cli import on_a_thread_of_its_own
+
+    here = threading.get_ident()
+    assert on_a_thread_of_its_own(threading.get_ident) != here
+    error = ValueError("from the start-up thread")
+
+    def fail():
+        raise error
+
+    with pytest.raises(ValueError) as caught:
+        on_a_thread_of_its_own(fail)
+    assert caught.value is error
+
+
+def test_a_run_loads_on_another_thread_and_runs_its_loop_on_the_callers(project, cli, monkeypatch):
+    """The loop needs the calling (main) thread: only it can install the
+    signal handlers; loading happens on the start-up thread, which has ended."""
+    import threading
+
+    from runner.execute import executor
+    from runner.syntax import data
+
+    seen: dict[str, int] = {}
+    real_run, real_parse = executor.Executor.run, data.parse
+
+    def run(self):
+        seen["loop"] = threading.get_ident()
+        return real_run(self)
+
+    def parse(source):
+        seen["load"] = threading.get_ident()
+        return real_parse(source)
+
+    monkeypatch.setattr(executor.Executor, "run", run)
+    monkeypatch.setattr(data, "parse", parse)
+    write(project, "jobrun.yaml", 'jobs:\n  - id: a\n    command: "true"\n')
+    result = cli("--no-live")
+    assert result.exit == 0, result.stderr
+    assert seen["loop"] == threading.get_ident()
+    assert seen["load"] != threading.get_ident()

@@ -175,31 +175,3 @@ def test_a_program_removed_during_the_run_is_searched_for_again(project, cli):
     assert (project / ".jobrun" / "logs" / "two.log").read_text() == "tool\n"
     assert jobs["three"]["exit_code"] == 127 and "command not found: mytool" in jobs["three"]["error"]
 
-
-@pytest.mark.parametrize("count", [3, 60])
-def test_a_run_of_many_jobs_settles_once_before_its_first_start(project, monkeypatch, count):
-    """Many short jobs: the loop idles SETTLE seconds first (so Linux starts
-    them beside jobrun, see executor.SETTLE); a few jobs: it does not."""
-    import time
-
-    from runner import Orchestrator, load_workflow
-    from runner.execute import executor
-
-    happened: list[str] = []
-    real_sleep = time.sleep
-
-    def sleep(seconds: float) -> None:
-        if seconds == executor.SETTLE:
-            happened.append("settle")
-        real_sleep(seconds)
-
-    monkeypatch.setattr(time, "sleep", sleep)
-    workflow(project, [{"id": f"j{i}", "command": "true"} for i in range(count)])
-    orchestrator = Orchestrator(load_workflow(project / "jobrun.yaml"), max_concurrent=2)
-    orchestrator.add_status_callback(lambda kind, data: happened.append(kind))
-    assert orchestrator.run().exit_code == 0
-    assert happened.count("job_completed") == count
-    if count >= executor.SETTLE_MIN_JOBS:
-        assert happened[0] == "settle" and happened.count("settle") == 1
-    else:
-        assert "settle" not in happened
