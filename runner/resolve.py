@@ -9,7 +9,9 @@ and that the default targets exist.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+from typing import Any
 
 from runner import graph, kinds
 from runner.errors import CycleError, GraphError, ValidationError
@@ -23,6 +25,7 @@ ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 TAG_RE = re.compile(r"[^\s,]+")
 _BLANK = Job(id="")
 _TYPED_FIELDS = tuple(FIELD_KEYS)
+_FOREIGN: dict[str, tuple[Any, ...]] = {}  # by kind name: see _foreign_fields
 
 
 def resolve(documents: Sequence[Document]) -> Workflow:
@@ -109,6 +112,17 @@ def _place(first: Span | None, second: Span | None) -> str:
     return f"at {first.location}"
 
 
+def _foreign_fields(kind: kinds.JobKind) -> tuple[tuple[str, ...], Callable[[Job], Any], Any]:
+    """The type-specific fields that do not apply to `kind`, a getter of a
+    job's values of them (as one tuple), and a blank job's values."""
+    found = _FOREIGN.get(kind.name)
+    if found is None or found[0] is not kind:  # (a kind registered again under its name is worked out again)
+        names = tuple(f for f in _TYPED_FIELDS if f not in kind.fields)
+        getter: Callable[[Job], Any] = attrgetter(*names) if names else (lambda job: ())
+        found = _FOREIGN[kind.name] = (kind, names, getter, getter(_BLANK))
+    return found[1], found[2], found[3]
+
+
 def check_job(job: Job) -> None:
     def fail(key: str, message: str) -> ValidationError:
         return ValidationError(message, job.span(key))
@@ -117,10 +131,12 @@ def check_job(job: Job) -> None:
     if kind is None:
         raise ValidationError(f"job '{job.id}' has unknown job_type '{job.job_type}'", job.span("job_type"),
                               hint=did_you_mean(job.job_type, kinds.known()))
-    for field in _TYPED_FIELDS:
-        if field not in kind.fields and getattr(job, field) != getattr(_BLANK, field):
-            key = FIELD_KEYS[field]
-            raise fail(key, f"'{key}' does not apply to {job.job_type} job '{job.id}'")
+    foreign, values_of, blanks = _foreign_fields(kind)
+    if values_of(job) != blanks:  # one C call for the common case: none is set
+        for field in foreign:
+            if getattr(job, field) != getattr(_BLANK, field):
+                key = FIELD_KEYS[field]
+                raise fail(key, f"'{key}' does not apply to {job.job_type} job '{job.id}'")
     for key, message in kind.validate(job):
         raise fail(key, message)
 
