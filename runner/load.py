@@ -67,7 +67,7 @@ def parse_source(source: Source, variables: Mapping[str, str] | None = None,
         from runner.syntax import dsl
 
         return dsl.parse(source, variables or {})
-    if state_dir is None:
+    if state_dir is None or not state_dir.is_dir():  # no cache yet: none is made before a run makes .jobrun/
         from runner.syntax import data
 
         return data.parse(source)

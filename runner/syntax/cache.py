@@ -98,10 +98,8 @@ def load(source: Source, state_dir: Path) -> Document | None:
 
 
 def store(source: Source, document: Document, state_dir: Path) -> None:
-    """Keep `document` as the parse of `source`, if the state directory
-    exists; failing to is not an error (a read-only checkout, a full disk)."""
-    if not state_dir.is_dir():
-        return
+    """Keep `document` as the parse of `source` in the state directory (which
+    exists); failing to is not an error (a read-only checkout, a full disk)."""
     file = source.path.resolve()
     path = entry_path(state_dir, file)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
