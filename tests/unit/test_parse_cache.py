@@ -4,12 +4,15 @@ parse would."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
+import runner
 from runner import ValidationError, load_workflow
 from runner.syntax import cache, data
 
@@ -124,5 +127,8 @@ def test_jobfiles_are_not_cached(project):
 def test_a_cached_load_does_not_import_yaml(project):
     load_workflow("jobrun.yaml")
     code = "import sys, runner; runner.load_workflow('jobrun.yaml'); print('yaml' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True)
+    here = str(Path(runner.__file__).parent.parent)  # the same jobrun as this process (the cache is per code)
+    env = {**os.environ, "PYTHONPATH": here + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True,
+                            check=True)
     assert result.stdout.strip() == "False"
