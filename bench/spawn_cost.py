@@ -73,10 +73,10 @@ def in_a_run(start_up_thread: bool) -> float:
     """The posix_spawn calls of `jobrun -j2` on N independent `true` jobs."""
     import tempfile
 
-    from runner import cli
+    from runner import cli, commands
 
     if not start_up_thread:
-        cli.on_a_thread_of_its_own = lambda work: work()  # type: ignore[assignment]
+        commands.on_a_thread_of_its_own = lambda work: work()  # type: ignore[assignment]
     folder = tempfile.mkdtemp()
     with open(os.path.join(folder, "jobrun.yaml"), "w") as f:
         f.write("jobs:\n" + "".join(f"  - id: j{i}\n    command: \"true\"\n" for i in range(N)))

@@ -32,6 +32,7 @@ try:
 finally:
     if _gc_was_enabled:
         _gc.enable()
+    del _gc, _gc_was_enabled
 
 
 def __getattr__(name: str) -> object:

@@ -14,9 +14,9 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import Any, NoReturn, TextIO
 
 from runner import __version__
 from runner.errors import JobrunError, UsageError
@@ -25,7 +25,6 @@ SUBCOMMANDS = ("run", "analyze", "create", "convert")
 GRAPH_FORMATS = ("text", "dot", "mermaid", "json")
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
-T = TypeVar("T")
 _VARIABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -242,11 +241,8 @@ def run_cli(argv: Sequence[str], stdout: TextIO | None = None, stderr: TextIO | 
             _change_directory(invocation.args.directory)
         from runner import commands
 
-        if invocation.runs_jobs:  # a run loads and plans on a thread of its own; its loop runs here
-            outcome = on_a_thread_of_its_own(lambda: commands.dispatch(invocation, out, err))
-        else:
-            outcome = commands.dispatch(invocation, out, err)
-        return outcome() if callable(outcome) else outcome
+        outcome = commands.carry_out(invocation, out, err)
+        return outcome() if callable(outcome) else outcome  # a run's loop runs here, on the calling thread
     except JobrunError as exc:
         from runner.diagnostics import render
 
@@ -260,38 +256,6 @@ def run_cli(argv: Sequence[str], stdout: TextIO | None = None, stderr: TextIO | 
         # stdout at /dev/null so the interpreter's final flush stays quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-
-
-def on_a_thread_of_its_own(work: Callable[[], T]) -> T:
-    """`work()` (the start-up of a run: reading, checking and planning the
-    workflow, setting the run up), run on a short-lived thread while this one
-    waits; its result, or its exception raised here.
-
-    This is for the run loop that follows on this thread. Linux starts a new
-    process on the CPU with the least recent load (PELT, 32 ms half-life), and
-    a start-up of ~100 ms of solid work would leave this thread's CPU looking
-    busy: nearly every job would then be started on the other CPU, each start
-    waiting for two cross-CPU wake-ups (~0.6 ms instead of ~0.25 ms on a
-    2-core VM) for the whole run. A thread that has ended takes its load
-    with it, so the loop starts on a quiet CPU and its jobs start beside it
-    (see bench/spawn_cost.py)."""
-    import threading
-
-    result: list[tuple[bool, Any]] = []
-
-    def target() -> None:
-        try:
-            result.append((True, work()))
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread as it is
-            result.append((False, exc))
-
-    thread = threading.Thread(target=target, name="jobrun-start-up", daemon=True)
-    thread.start()
-    thread.join()  # Ctrl-C meanwhile raises KeyboardInterrupt here (the daemon thread dies with the process)
-    done, value = result[0]
-    if not done:
-        raise value
-    return value  # type: ignore[no-any-return]
 
 
 def _change_directory(directory: str) -> None:

@@ -85,8 +85,9 @@ def parse_source(source: Source, variables: Mapping[str, str] | None = None,
 def load_documents(path: Path, variables: Mapping[str, str] | None = None) -> list[Document]:
     """The file at `path` and every file it imports, transitively, in load
     order (depth first, each file once). An import cycle is an error."""
+    source = read_source(path)  # first: a path that cannot be read (a symlink loop, say) is a LoadError
     state_dir = state_dir_of(path)
-    root = parse_source(read_source(path), variables, state_dir)
+    root = parse_source(source, variables, state_dir)
     documents = [root]
     loaded = {path.resolve()}
     stack: list[tuple[Document, Iterator[Import]]] = [(root, iter(root.imports))]

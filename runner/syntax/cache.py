@@ -12,8 +12,9 @@ Jobfiles are not cached: what they mean depends on the environment
 
 The cache lives in the state directory only once one exists (a first run
 makes it), so reading a workflow (`--list`, the API) never litters a
-directory. It holds pickles, so whoever can write `.jobrun/` can run code as
-the next `jobrun` here, as they could by editing the job file beside it.
+directory. Entries are pickles read with only the IR's own classes allowed
+(`_CLASSES`): an entry planted in a repository cannot make reading its
+workflow run code.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pickle
 import sys
 import zlib
 from pathlib import Path
+from typing import Any
 
 from runner import __version__, log
 from runner.ir import Document
@@ -47,6 +49,13 @@ def _code() -> tuple[object, ...]:
     return (__version__, sys.hexversion, *stamps)
 
 
+def _key(source: Source, file: Path) -> tuple[object, ...]:
+    """What an entry must have been made from: this code, this file (resolved),
+    read as this format (by the name given: a link `ci.yaml -> ci.json` is
+    YAML under one name and JSON under the other), this exact text."""
+    return _code(), str(file), source.path.suffix.lower() == ".json", source.text
+
+
 def entry_path(state_dir: Path, file: Path) -> Path:
     """Where the entry for the job file `file` (a resolved path) is kept."""
     return state_dir / "cache" / f"{file.name}-{zlib.crc32(os.fsencode(file)):08x}.pickle"
@@ -61,10 +70,24 @@ class _Pickler(pickle.Pickler):
         return _SOURCE if obj is self.source else None
 
 
+# The only classes an entry may name: what a Document is made of. Anything
+# else (a planted entry naming os.system, say) is refused before it is
+# called, so reading a workflow never runs code from the cache.
+_CLASSES = {
+    ("runner.ir", name) for name in
+    ("Document", "Job", "Import", "GlobalConfig", "RetryConfig", "ResourceLimits", "Conditions")
+} | {("runner.source", "Span"), ("runner.syntax.spans", "Locator"), ("runner.syntax.spans", "PathSpans")}
+
+
 class _Unpickler(pickle.Unpickler):
     def __init__(self, data: io.BytesIO, source: Source) -> None:
         super().__init__(data)
         self.source = source
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _CLASSES:
+            raise pickle.UnpicklingError(f"{module}.{name} has no place in a parse cache entry")
+        return super().find_class(module, name)
 
     def persistent_load(self, pid: object) -> Source:
         if pid != _SOURCE:
@@ -84,7 +107,7 @@ def load(source: Source, state_dir: Path) -> Document | None:
         return None
     try:
         unpickler = _Unpickler(data, source)
-        if unpickler.load() != (_code(), str(file), source.text):
+        if unpickler.load() != _key(source, file):
             log.debug("parse cache: %s is stale", path)
             return None
         document = unpickler.load()
@@ -100,20 +123,26 @@ def load(source: Source, state_dir: Path) -> Document | None:
 def store(source: Source, document: Document, state_dir: Path) -> None:
     """Keep `document` as the parse of `source` in the state directory (which
     exists); failing to is not an error (a read-only checkout, a full disk)."""
+    if not os.access(state_dir, os.W_OK):  # a read-only checkout: not worth pickling for
+        return
     file = source.path.resolve()
     path = entry_path(state_dir, file)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    partial = path.with_name(f"{path.name}.{os.urandom(6).hex()}.tmp")  # one per writer, whoever it is
     out = io.BytesIO()
+    written = False
     try:
         pickler = _Pickler(out, source)
-        pickler.dump((_code(), str(file), source.text))
+        pickler.dump(_key(source, file))
         pickler.dump(document)
         path.parent.mkdir(exist_ok=True)
         partial.write_bytes(out.getvalue())
         os.replace(partial, path)  # another jobrun reading it sees the old entry or the new, whole
+        written = True
     except Exception as exc:  # noqa: BLE001 - the run goes on without a cache
         log.debug("parse cache: cannot write %s: %r", path, exc)
-        try:
-            partial.unlink()
-        except OSError:
-            pass
+    finally:  # (on Ctrl-C too: no half-written file is left behind)
+        if not written:
+            try:
+                partial.unlink()
+            except OSError:
+                pass

@@ -157,7 +157,7 @@ def test_a_tag_on_the_whole_document_is_named(project, cli, text):
 def test_start_up_runs_on_a_thread_of_its_own_and_hands_back_what_it_gives():
     import threading
 
-    from runner.cli import on_a_thread_of_its_own
+    from runner.commands import on_a_thread_of_its_own
 
     here = threading.get_ident()
     assert on_a_thread_of_its_own(threading.get_ident) != here
@@ -197,3 +197,25 @@ def test_a_run_loads_on_another_thread_and_runs_its_loop_on_the_callers(project,
     assert result.exit == 0, result.stderr
     assert seen["loop"] == threading.get_ident()
     assert seen["load"] != threading.get_ident()
+
+
+def test_ctrl_c_during_a_runs_start_up_is_interrupted_with_130(project, cli, monkeypatch):
+    """A KeyboardInterrupt on the start-up thread reaches the waiting one."""
+    from runner.syntax import data
+
+    def interrupted(source):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(data, "parse", interrupted)
+    write(project, "jobrun.yaml", 'jobs:\n  - id: a\n    command: "true"\n')
+    result = cli("--no-live")
+    assert (result.exit, result.stderr) == (130, "Interrupted\n")
+
+
+def test_a_job_file_that_is_a_symlink_loop_is_one_clear_error(project, cli):
+    (project / "loop.yaml").symlink_to(project / "loop.yaml")
+    for argv in (("-f", "loop.yaml", "--no-live"), ("-f", "loop.yaml", "--list")):
+        result = cli(*argv)
+        assert result.exit == 2, result.stderr
+        assert result.stderr.startswith("Error: cannot read 'loop.yaml'"), result.stderr
+        assert "Traceback" not in result.stderr

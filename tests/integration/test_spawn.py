@@ -174,4 +174,3 @@ def test_a_program_removed_during_the_run_is_searched_for_again(project, cli):
     assert [jobs[j]["status"] for j in ("one", "remove", "two")] == ["completed"] * 3, result.output
     assert (project / ".jobrun" / "logs" / "two.log").read_text() == "tool\n"
     assert jobs["three"]["exit_code"] == 127 and "command not found: mytool" in jobs["three"]["error"]
-

@@ -5,6 +5,8 @@ parse would."""
 from __future__ import annotations
 
 import os
+import pickle
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -95,13 +97,15 @@ def test_an_entry_made_by_other_code_is_not_used(project, monkeypatch):
     assert seen == ["jobrun.yaml"]
 
 
-def test_errors_in_a_cached_file_still_name_their_line(project):
+def test_errors_in_a_cached_file_still_name_their_line(project, monkeypatch):
     (project / "jobrun.yaml").write_text(WORKFLOW.replace("dependencies: [build]", "dependencies: [biuld]"))
     with pytest.raises(ValidationError) as fresh:
         load_workflow("jobrun.yaml")
     assert list((project / ".jobrun" / "cache").glob("*.pickle"))  # parsed fine: cached before resolving
+    seen = parses(monkeypatch)
     with pytest.raises(ValidationError) as cached:
         load_workflow("jobrun.yaml")
+    assert seen == []  # the spans came from the cached document
     assert cached.value.diagnostic.message == fresh.value.diagnostic.message
     assert cached.value.diagnostic.span is not None
     assert cached.value.diagnostic.span.line == fresh.value.diagnostic.span.line == 7
@@ -132,3 +136,48 @@ def test_a_cached_load_does_not_import_yaml(project):
     result = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_a_planted_entry_cannot_run_code(project, monkeypatch):
+    """An entry committed to a repository (or written by anyone) is read with
+    only the IR's classes allowed: one naming anything else is a miss."""
+    load_workflow("jobrun.yaml")
+    [entry] = (project / ".jobrun" / "cache").glob("*.pickle")
+    witness = project / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {witness}",))
+
+    entry.write_bytes(pickle.dumps(Payload()) + entry.read_bytes())
+    seen = parses(monkeypatch)
+    assert load_workflow("jobrun.yaml").job("build").timeout == 30
+    assert not witness.exists()
+    assert seen == ["jobrun.yaml"]
+
+
+def test_a_moved_file_is_parsed_again(project, monkeypatch):
+    load_workflow("jobrun.yaml")
+    (project / "sub").mkdir()
+    (project / "jobrun.yaml").rename(project / "sub" / "jobrun.yaml")
+    (project / "sub" / ".jobrun").mkdir()
+    seen = parses(monkeypatch)
+    assert load_workflow("sub/jobrun.yaml").job("test").dependencies == ("build",)
+    assert seen == ["jobrun.yaml"]
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in Path(__file__).parents[2].joinpath("examples").iterdir()
+                                           if (p / "jobrun.yaml").exists()))
+def test_every_example_loads_the_same_from_the_cache(example, tmp_path, monkeypatch):
+    """The examples use every key: their cached documents hold nothing the
+    loader refuses, and mean exactly what a fresh parse means."""
+    folder = tmp_path / example
+    shutil.copytree(Path(__file__).parents[2] / "examples" / example, folder)
+    (folder / ".jobrun").mkdir(exist_ok=True)
+    monkeypatch.chdir(folder)
+    fresh = load_workflow("jobrun.yaml")
+    seen = parses(monkeypatch)
+    cached = load_workflow("jobrun.yaml")
+    assert seen == []
+    assert cached.jobs == fresh.jobs and cached.documents == fresh.documents
+    assert [job.span("id").line for job in cached.jobs] == [job.span("id").line for job in fresh.jobs]
