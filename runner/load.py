@@ -67,17 +67,18 @@ def parse_source(source: Source, variables: Mapping[str, str] | None = None,
         from runner.syntax import dsl
 
         return dsl.parse(source, variables or {})
-    if state_dir is None or not state_dir.is_dir():  # no cache yet: none is made before a run makes .jobrun/
-        from runner.syntax import data
+    if state_dir is not None and not state_dir.is_dir():  # no cache before a run has made .jobrun/
+        state_dir = None
+    if state_dir is not None:
+        from runner.syntax import cache
 
-        return data.parse(source)
-    from runner.syntax import cache
+        document = cache.load(source, state_dir)
+        if document is not None:
+            return document
+    from runner.syntax import data
 
-    document = cache.load(source, state_dir)
-    if document is None:
-        from runner.syntax import data
-
-        document = data.parse(source)
+    document = data.parse(source)
+    if state_dir is not None:
         cache.store(source, document, state_dir)
     return document
 
